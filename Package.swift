@@ -1,0 +1,28 @@
+// swift-tools-version:6.0
+// The Swift package behind libwasixnet.so. The Makefile drives it (`make install` builds the
+// release .so with the Swift runtime linked in statically); `swift test` runs the core's tests.
+import PackageDescription
+
+let package = Package(
+    name: "wasixnet",
+    products: [
+        .library(name: "wasixnet", type: .dynamic, targets: ["WasixNetABI"]),
+    ],
+    targets: [
+        // include/wasixnet.h seen by Swift (through a module map that points at it, never a
+        // copy), plus the C-only parts of the ABI that need no Swift: error names and versions.
+        .target(name: "CWasixNet", path: "Sources/CWasixNet"),
+        // Static tables that point at the Swift @c functions: kept apart from CWasixNet so that
+        // targets which only need the header's types do not link undefined symbols.
+        .target(name: "CWasixNetTables", dependencies: ["CWasixNet"], path: "Sources/CWasixNetTables"),
+        // The core: plain Swift values, no C layouts.
+        .target(name: "WasixNet", path: "Sources/WasixNet"),
+        // The C face: decode, call the core, encode.
+        .target(
+            name: "WasixNetABI",
+            dependencies: ["CWasixNet", "CWasixNetTables", "WasixNet"],
+            path: "Sources/WasixNetABI"
+        ),
+        .testTarget(name: "WasixNetTests", dependencies: ["WasixNet", "CWasixNet"], path: "Tests/WasixNetTests"),
+    ]
+)

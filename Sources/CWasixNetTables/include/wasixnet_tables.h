@@ -1,0 +1,1 @@
+/* This target has no interface of its own: its tables are reached through wasixnet.h. */

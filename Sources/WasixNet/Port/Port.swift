@@ -1,0 +1,256 @@
+import Synchronization
+
+/// One guest's network interface: its own addresses (whose prefixes are on-link), its MAC, and
+/// its routing table, with the embedder's clock and hooks.
+///
+/// Every method validates the guest's input in the contract's order before it changes anything,
+/// and answers with a WASIX error number. The state sits behind one lock; the clock and the
+/// hooks are always called with the lock released, so a hook may call back into the port.
+public final class Port: Sendable {
+    public struct Hooks: Sendable {
+        public var bridge: (@Sendable (_ network: UnsafeRawBufferPointer, _ token: UnsafeRawBufferPointer, _ security: UInt8) -> WasixErrno)?
+        public var unbridge: (@Sendable () -> WasixErrno)?
+        public var dhcpAcquire: (@Sendable (Port) -> WasixErrno)?
+        public init() {}
+    }
+
+    public struct Configuration: Sendable {
+        /// Sockets of this port may send only where a live route or an own prefix leads.
+        public var enforceRoutes = false
+        public var maxRoutes = 4096
+        public var maxAddresses = 256
+        /// nil: a random locally administered unicast MAC.
+        public var mac: MACAddress?
+        /// Nanoseconds; nil: CLOCK_REALTIME.
+        public var clock: (@Sendable () -> UInt64)?
+        public var hooks = Hooks()
+        public init() {}
+    }
+
+    private struct State {
+        var routes: RouteTable
+        var addresses: [CIDR] = []
+    }
+
+    public let mac: MACAddress
+    public let enforceRoutes: Bool
+    public let maxAddresses: Int
+    private let clock: @Sendable () -> UInt64
+    private let hooks: Hooks
+    private let state: Mutex<State>
+    /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
+    /// no clock reading.
+    private let timeMatters = Atomic<Bool>(false)
+
+    public init(_ configuration: Configuration = Configuration()) {
+        mac = configuration.mac ?? MACAddress.randomLocallyAdministered()
+        enforceRoutes = configuration.enforceRoutes
+        maxAddresses = configuration.maxAddresses
+        clock = configuration.clock ?? { Syscalls.realtimeNanoseconds() }
+        hooks = configuration.hooks
+        state = Mutex(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
+    }
+
+    /// The port's clock, read now.
+    public func now() -> UInt64 { clock() }
+
+    // MARK: Routes
+
+    public func addRoute(_ cidr: TaggedCIDR, via router: TaggedAddress,
+                         preferredUntil: TaggedTimestamp, expiresAt: TaggedTimestamp) -> WasixErrno {
+        let destination: CIDR
+        switch cidr.validated() {
+        case .success(let valid): destination = valid
+        case .failure(let error): return error
+        }
+        guard !destination.hasHostBits else { return .inval }
+        let nextHop: ScopedAddress?
+        switch router {
+        case .unspecifiedFamily:
+            nextHop = nil
+        case .ip(let address):
+            guard address.ip.family == destination.address.ip.family, Self.canRoute(via: address.ip) else { return .inval }
+            nextHop = address
+        case .otherFamily:
+            return .inval
+        }
+        guard case .success(let preferred) = Self.optional(preferredUntil),
+              case .success(let expires) = Self.optional(expiresAt) else { return .inval }
+        if let preferred, let expires, preferred > expires { return .inval }
+        let now = clock()
+        if let expires, expires <= now { return .inval }
+        let route = Route(destination: destination, router: nextHop, preferredUntil: preferred, expiresAt: expires)
+        return withState(at: now) { $0.routes.addRoute(route) }
+    }
+
+    public func removeRoutes(to address: TaggedAddress) -> WasixErrno {
+        guard let ip = address.ipAddress?.ip else { return .inval }
+        let now = clock()
+        return withState(at: now) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
+    }
+
+    public func clearRoutes() -> WasixErrno {
+        withState(at: nil) { $0.routes.removeAllRoutes() }
+        return .success
+    }
+
+    /// Installs the default route of `router`'s family via it.
+    public func setGateway(_ router: TaggedAddress) -> WasixErrno {
+        guard let address = router.ipAddress, Self.canRoute(via: address.ip) else { return .inval }
+        let now = clock()
+        return withState(at: now) { $0.routes.setDefaultRoute(via: address) }
+    }
+
+    /// Calls `write` with the first `capacity` live routes in insertion order (with the lock
+    /// held: `write` must not call into the port) and returns how many routes there are.
+    public func listRoutes(capacity: Int, _ write: (_ index: Int, _ route: Route) -> Void) -> Int {
+        let now = clock()
+        return withState(at: now) { state in
+            var index = 0
+            state.routes.forEachRoute { route in
+                guard index < capacity else { return false }
+                write(index, route)
+                index += 1
+                return true
+            }
+            return state.routes.routeCount
+        }
+    }
+
+    /// The route a datagram to `destination` takes, and whether it is deprecated.
+    public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
+        guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
+        var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
+        while true {
+            let answer = state.withLock { state -> Result<(route: Route, deprecated: Bool), WasixErrno>? in
+                if state.routes.routesWithLifetimes > 0 {
+                    guard let now else { return nil }
+                    expire(&state, at: now)
+                }
+                guard let route = state.routes.longestMatch(for: address) else { return .failure(.netunreach) }
+                return .success((route, now.map(route.isDeprecated(at:)) ?? false))
+            }
+            if let answer { return answer }
+            now = clock()  // a route with a lifetime came in meanwhile: read the clock unlocked, then again
+        }
+    }
+
+    /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES).
+    public func hasRoute(to address: IPAddress) -> Bool {
+        if case .success = lookup(.ip(ScopedAddress(address))) { return true }
+        return false
+    }
+
+    // MARK: Own addresses
+
+    public func addAddress(_ cidr: TaggedCIDR) -> WasixErrno {
+        let address: CIDR
+        switch cidr.validated() {
+        case .success(let valid): address = valid
+        case .failure(let error): return error
+        }
+        guard !address.address.ip.isUnspecified, !address.address.ip.isMulticast else { return .inval }
+        return withState(at: nil) { state in
+            guard !state.addresses.contains(where: { $0.address.ip == address.address.ip }) else { return .exist }
+            guard state.addresses.count < maxAddresses else { return .nomem }
+            state.addresses.append(address)
+            state.routes.addOnLink(address.network)
+            return .success
+        }
+    }
+
+    public func removeAddress(_ tagged: TaggedAddress) -> WasixErrno {
+        guard let ip = tagged.ipAddress?.ip else { return .inval }
+        return withState(at: nil) { state in
+            guard let index = state.addresses.firstIndex(where: { $0.address.ip == ip }) else { return .noent }
+            state.routes.removeOnLink(state.addresses.remove(at: index).network)
+            return .success
+        }
+    }
+
+    public func clearAddresses() -> WasixErrno {
+        withState(at: nil) { state in
+            for address in state.addresses { state.routes.removeOnLink(address.network) }
+            state.addresses.removeAll()
+        }
+        return .success
+    }
+
+    /// Like `listRoutes`, for the own addresses.
+    public func listAddresses(capacity: Int, _ write: (_ index: Int, _ address: CIDR) -> Void) -> Int {
+        withState(at: nil) { state in
+            for (index, address) in state.addresses.prefix(capacity).enumerated() { write(index, address) }
+            return state.addresses.count
+        }
+    }
+
+    // MARK: The embedder's calls
+
+    public func bridge(network: UnsafeRawBufferPointer, token: UnsafeRawBufferPointer, security: UInt64) -> WasixErrno {
+        guard Self.isValidUTF8(network), Self.isValidUTF8(token) else { return .inval }
+        guard security != 0, security & ~0xf == 0 else { return .inval }
+        guard let hook = hooks.bridge else { return .notsup }
+        return hook(network, token, UInt8(security))
+    }
+
+    public func unbridge() -> WasixErrno { hooks.unbridge?() ?? .notsup }
+
+    public func dhcpAcquire() -> WasixErrno { hooks.dhcpAcquire?(self) ?? .notsup }
+
+    // MARK: Helpers
+
+    /// Runs `body` on the state with the lock held, after dropping what expired by `now` (nil:
+    /// the body does not depend on lifetimes).
+    private func withState<Result>(at now: UInt64?, _ body: (inout State) -> Result) -> Result {
+        state.withLock { state in
+            if let now { expire(&state, at: now) }
+            let result = body(&state)
+            timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+            return result
+        }
+    }
+
+    private func expire(_ state: inout State, at now: UInt64) {
+        guard let next = state.routes.nextExpiry, next <= now else { return }
+        state.routes.expireRoutes(at: now)
+        timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+    }
+
+    /// A next hop must be one host: not 0.0.0.0 / ::, not multicast, not the broadcast address.
+    private static func canRoute(via router: IPAddress) -> Bool {
+        !router.isUnspecified && !router.isMulticast && !router.isBroadcast
+    }
+
+    private static func optional(_ timestamp: TaggedTimestamp) -> Result<UInt64?, WasixErrno> {
+        switch timestamp {
+        case .none: .success(nil)
+        case .some(let value): .success(value)
+        case .invalidTag: .failure(.inval)
+        }
+    }
+
+    private static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        !transcode(bytes.makeIterator(), from: UTF8.self, to: UTF32.self, stoppingOnError: true) { _ in }
+    }
+}
+
+/// A 48-bit MAC address.
+public struct MACAddress: Hashable, Sendable {
+    public let octets: [UInt8]
+
+    /// nil unless exactly six octets.
+    public init?(_ octets: [UInt8]) {
+        guard octets.count == 6 else { return nil }
+        self.octets = octets
+    }
+
+    /// Random, with the locally administered bit set and the multicast bit clear (x2:…, x6:…,
+    /// xA:…, xE:…), so it never collides with a vendor-assigned address.
+    public static func randomLocallyAdministered() -> MACAddress {
+        var generator = SystemRandomNumberGenerator()
+        let random = generator.next() as UInt64
+        var octets = (0..<6).map { UInt8(truncatingIfNeeded: random >> (8 * $0)) }
+        octets[0] = (octets[0] & 0xfc) | 0x02
+        return MACAddress(octets)!
+    }
+}
