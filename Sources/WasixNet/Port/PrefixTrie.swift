@@ -24,6 +24,9 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
     /// Nodes in use below the root.
     private(set) var nodeCount = 0
 
+    /// Slots allocated, the root's included.
+    var slotCount: Int { slots.count }
+
     /// Bytes held by the slot arrays (for size reports).
     var allocatedBytes: Int { slots.capacity * 4 + freeNodes.capacity * 4 }
 

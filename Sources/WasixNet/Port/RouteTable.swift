@@ -154,6 +154,10 @@ public struct RouteTable {
             + v4.trie.allocatedBytes + v6.trie.allocatedBytes + expiries.items.capacity * MemoryLayout<ExpiryQueue.Item>.stride
     }
 
+    /// Trie nodes in use and slots allocated, both families (for tests of memory reuse).
+    var trieNodes: Int { v4.trie.nodeCount + v6.trie.nodeCount }
+    var trieSlots: Int { v4.trie.slotCount + v6.trie.slotCount }
+
     // MARK: Routes
 
     /// Adds `route`, whose destination has no host bits. `.exist` if its prefix is routed
