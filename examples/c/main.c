@@ -688,7 +688,7 @@ int main(void)
     /* Lifetimes are absolute times on the port's clock: moving our clock is all it takes. */
     heading("Time passes");
     const lookup_t deprecated = {"192.168.7.9", WASIXNET_ESUCCESS, "192.168.7.0/24", "10.0.0.2", 1,
-                                 "(past preferred_until: still used)"};
+                                 "past preferred_until, still used"};
     set_clock(1300);
     lookup(&deprecated);
     list_all_routes("route table at t=1300s", TABLE, TABLE_LEN, 0);

@@ -1,0 +1,868 @@
+/*
+ * bench.c — `make bench`: libwasixnet measured through its public C ABI only, every figure beside a
+ * baseline measured in the same run, as a ratio.
+ *
+ *   1. The route table: IPv4 at 1 k, 100 k and 1 M random prefixes, IPv6 at 100 k. Adds per second
+ *      (baseline: inserting the same prefixes into a plain C hash set), median lookup ns (baseline:
+ *      a naive C linear scan for the longest match), bytes per route from the RSS growth (baseline:
+ *      the scan's array entry). Every looked-up answer in a sample is checked against the scan.
+ *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
+ *      the host-typed wasixnet_port_route_add.
+ *   3. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
+ *
+ * Machines are shared and noisy: every figure is a median, of timed batches or of repetitions.
+ * Progress goes to stderr, the table to stdout. Exit status 1 only when the library gives a wrong
+ * answer (or refuses a valid call): a benchmark of a wrong answer is worthless.
+ */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <wasixnet.h>
+
+/* libcnoop.so: the call-overhead baseline. */
+uint16_t cnoop(void *a, void *b);
+
+enum {
+    DEST_COUNT = 1 << 16,        /* random destinations, cycled through by every lookup loop */
+    LOOKUP_BATCHES = 200,        /* library lookups: 200 timed batches of 1000 */
+    LOOKUP_BATCH = 1000,
+    SCAN_BATCHES = 20,           /* baseline scans: 20 timed batches */
+    SCAN_MIN = 200,              /* ... of SCAN_MIN..SCAN_MAX lookups in all, by table size */
+    SCAN_MAX = 20000,
+    ADD_REPS_SMALL = 5,          /* fills repeated for tables up to SMALL_TABLE routes; 1 M once */
+    SMALL_TABLE = 100000,
+    BASELINE_ADD_REPS = 3,
+    GUEST_REPS = 5,
+    CALL_REPS = 5,
+};
+static const double SCAN_BUDGET = 1e8;        /* prefixes x scan lookups per table */
+static const uint64_t CALL_COUNT = 50000000;  /* trivial calls per repetition, at most */
+static const double CALL_REP_NS = 6e8;        /* ... fewer if one repetition would pass 0.6 s */
+static const wasixnet_timestamp_t FIXED_NOW = 1767225600000000000ull; /* 2026-01-01T00:00:00Z */
+
+static volatile uint64_t sink; /* results land here so no loop is optimised away */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Clock, statistics, memory                                                                  */
+/* ------------------------------------------------------------------------------------------ */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int compare_doubles(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Sorts `v` in place. */
+static double median(double *v, size_t n)
+{
+    qsort(v, n, sizeof *v, compare_doubles);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static void *xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p) {
+        fprintf(stderr, "bench: out of memory (%zu x %zu bytes)\n", n, size);
+        exit(2);
+    }
+    return p;
+}
+
+/* Resident set size in bytes, from /proc/self/statm. */
+static long resident_bytes(void)
+{
+    long size = 0, resident = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (!f || fscanf(f, "%ld %ld", &size, &resident) != 2)
+        resident = 0;
+    if (f)
+        fclose(f);
+    return resident * sysconf(_SC_PAGESIZE);
+}
+
+/* Hands freed heap pages back to the kernel, so RSS growth counts what the library touches anew. */
+static void release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
+/* A timed batch: `count` operations starting at operation number `first`. */
+typedef void (*batch_fn)(void *ctx, size_t first, size_t count);
+
+static double batch_ns_per_op(batch_fn fn, void *ctx, size_t first, size_t count)
+{
+    uint64_t t0 = now_ns();
+    fn(ctx, first, count);
+    return (double)(now_ns() - t0) / (double)count;
+}
+
+/* The median over `batches` timed batches of ns per operation. */
+static double median_ns_per_op(batch_fn fn, void *ctx, size_t batches, size_t per_batch)
+{
+    double *v = xcalloc(batches, sizeof *v);
+    for (size_t b = 0; b < batches; b++)
+        v[b] = batch_ns_per_op(fn, ctx, b * per_batch, per_batch);
+    double m = median(v, batches);
+    free(v);
+    return m;
+}
+
+/* Splitmix64: a seeded PRNG, so every run measures the same tables. */
+static uint64_t next_random(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The result table                                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef enum { UNIT_NS, UNIT_RATE, UNIT_BYTES } unit_t;
+typedef enum { TARGET_NONE, TARGET_AT_MOST, TARGET_AT_LEAST, TARGET_RATIO_AT_MOST } target_kind_t;
+typedef struct target {
+    target_kind_t kind;
+    double value;
+} target_t;
+static const target_t NO_TARGET = {TARGET_NONE, 0};
+
+typedef struct row {
+    char what[64];
+    unit_t unit;
+    double figure, baseline;
+    char baseline_name[32];
+    target_t target;
+} row_t;
+
+enum { MAX_ROWS = 32 };
+static row_t rows[MAX_ROWS];
+static size_t row_count;
+static char notes[2048];
+
+static void add_row(const char *what, unit_t unit, double figure, double baseline, const char *baseline_name,
+                    target_t target)
+{
+    if (row_count == MAX_ROWS)
+        return;
+    row_t *r = &rows[row_count++];
+    snprintf(r->what, sizeof r->what, "%s", what);
+    snprintf(r->baseline_name, sizeof r->baseline_name, "%s", baseline_name);
+    r->unit = unit;
+    r->figure = figure;
+    r->baseline = baseline;
+    r->target = target;
+}
+
+static void add_note(const char *fmt, double a, double b)
+{
+    size_t used = strlen(notes);
+    snprintf(notes + used, sizeof notes - used, fmt, a, b);
+}
+
+static void format_value(char *buf, size_t size, unit_t unit, double v)
+{
+    switch (unit) {
+    case UNIT_NS:
+        if (v >= 10000)
+            snprintf(buf, size, "%.1f us", v / 1000);
+        else
+            snprintf(buf, size, "%.1f ns", v);
+        break;
+    case UNIT_RATE:
+        snprintf(buf, size, "%.2f M/s", v / 1e6);
+        break;
+    case UNIT_BYTES:
+        snprintf(buf, size, "%.1f B", v);
+        break;
+    }
+}
+
+static void format_target(char *buf, size_t size, const row_t *r)
+{
+    char value[32];
+    double ratio = r->figure / r->baseline;
+    format_value(value, sizeof value, r->unit, r->target.value);
+    switch (r->target.kind) {
+    case TARGET_NONE:
+        snprintf(buf, size, "-");
+        break;
+    case TARGET_AT_MOST:
+        snprintf(buf, size, "<= %s %s", value, r->figure <= r->target.value ? "ok" : "MISSED");
+        break;
+    case TARGET_AT_LEAST:
+        snprintf(buf, size, ">= %s %s", value, r->figure >= r->target.value ? "ok" : "MISSED");
+        break;
+    case TARGET_RATIO_AT_MOST:
+        snprintf(buf, size, "ratio <= %.3g %s", r->target.value, ratio <= r->target.value ? "ok" : "MISSED");
+        break;
+    }
+}
+
+static void print_table(void)
+{
+    printf("%-44s | %-12s | %-34s | %-9s | %s\n", "what", "figure", "baseline", "ratio", "target");
+    printf("%.44s-+-%.12s-+-%.34s-+-%.9s-+-%.22s\n", "--------------------------------------------",
+           "------------", "----------------------------------", "---------", "----------------------");
+    for (size_t i = 0; i < row_count; i++) {
+        const row_t *r = &rows[i];
+        char figure[32], baseline[32], with_name[64], target[48];
+        format_value(figure, sizeof figure, r->unit, r->figure);
+        format_value(baseline, sizeof baseline, r->unit, r->baseline);
+        snprintf(with_name, sizeof with_name, "%s %s", baseline, r->baseline_name);
+        format_target(target, sizeof target, r);
+        printf("%-44s | %-12s | %-34s | %-9.3g | %s\n", r->what, figure, with_name, r->figure / r->baseline,
+               target);
+    }
+    printf("%s", notes);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Prefixes: generation, the naive baseline, conversion to the WASIX structs                  */
+/* ------------------------------------------------------------------------------------------ */
+
+/* An address or prefix as a 128-bit number; IPv4 lives in the top 32 bits of `hi`. */
+typedef struct prefix {
+    uint64_t hi, lo;
+    uint8_t len;
+} prefix_t;
+
+static void prefix_mask(unsigned len, uint64_t *mhi, uint64_t *mlo)
+{
+    *mhi = len == 0 ? 0 : len >= 64 ? ~0ull : ~0ull << (64 - len);
+    *mlo = len <= 64 ? 0 : ~0ull << (128 - len);
+}
+
+/* The baseline: an array of {addr, mask, len}, scanned whole; the longest match wins. */
+typedef struct scan4 {
+    uint32_t addr, mask;
+    uint8_t len;
+} scan4_t;
+typedef struct scan6 {
+    uint64_t hi, lo, mhi, mlo;
+    uint8_t len;
+} scan6_t;
+
+static const size_t NO_MATCH = SIZE_MAX;
+
+static void scan4_entry(void *table, size_t i, const prefix_t *p)
+{
+    uint64_t mhi, mlo;
+    prefix_mask(p->len, &mhi, &mlo);
+    ((scan4_t *)table)[i] = (scan4_t){(uint32_t)(p->hi >> 32), (uint32_t)(mhi >> 32), p->len};
+}
+
+static size_t scan4(const void *table, size_t n, const prefix_t *dst)
+{
+    const scan4_t *t = table;
+    uint32_t a = (uint32_t)(dst->hi >> 32);
+    size_t best = NO_MATCH;
+    int best_len = -1;
+    for (size_t i = 0; i < n; i++)
+        if ((a & t[i].mask) == t[i].addr && t[i].len > best_len) {
+            best = i;
+            best_len = t[i].len;
+        }
+    return best;
+}
+
+static void scan6_entry(void *table, size_t i, const prefix_t *p)
+{
+    scan6_t *e = &((scan6_t *)table)[i];
+    prefix_mask(p->len, &e->mhi, &e->mlo);
+    e->hi = p->hi;
+    e->lo = p->lo;
+    e->len = p->len;
+}
+
+static size_t scan6(const void *table, size_t n, const prefix_t *dst)
+{
+    const scan6_t *t = table;
+    size_t best = NO_MATCH;
+    int best_len = -1;
+    for (size_t i = 0; i < n; i++)
+        if ((dst->hi & t[i].mhi) == t[i].hi && (dst->lo & t[i].mlo) == t[i].lo && t[i].len > best_len) {
+            best = i;
+            best_len = t[i].len;
+        }
+    return best;
+}
+
+/* Length mixes, in relative weights. IPv4 like a BGP table: /24 most, /16-/23 next, some /8-/15
+ * and /25-/32. IPv6: mostly /32-/64 (/48 most), some /65-/128. */
+static unsigned ipv4_length_weight(unsigned len)
+{
+    static const unsigned common[] = {5, 2, 3, 4, 5, 5, 8, 7, 45}; /* /16 .. /24 */
+    if (len >= 16 && len <= 24)
+        return common[len - 16];
+    return (len >= 8 && len <= 32) ? 1 : 0;
+}
+
+static unsigned ipv6_length_weight(unsigned len)
+{
+    switch (len) {
+    case 32: return 100;
+    case 48: return 400;
+    case 64: return 100;
+    default: return len > 32 && len < 64 ? 10 : len > 64 ? 2 : 0;
+    }
+}
+
+/* Unicast space: IPv4 1.0.0.0-223.255.255.255, IPv6 2000::/3. */
+static void ipv4_random_address(uint64_t *rng, prefix_t *out)
+{
+    uint64_t r = next_random(rng);
+    uint32_t a = (uint32_t)(1 + r % 223) << 24 | (uint32_t)(r >> 40);
+    *out = (prefix_t){(uint64_t)a << 32, 0, 32};
+}
+
+static void ipv6_random_address(uint64_t *rng, prefix_t *out)
+{
+    uint64_t hi = next_random(rng);
+    *out = (prefix_t){(hi >> 3) | (1ull << 61), next_random(rng), 128};
+}
+
+typedef struct family {
+    const char *name;
+    uint8_t tag;
+    unsigned bits;
+    unsigned (*length_weight)(unsigned len);
+    void (*random_address)(uint64_t *rng, prefix_t *out);
+    size_t scan_entry_size;
+    void (*scan_entry)(void *table, size_t i, const prefix_t *p);
+    size_t (*scan)(const void *table, size_t n, const prefix_t *dst);
+} family_t;
+
+static const family_t IPV4 = {"IPv4", WASIXNET_ADDRESS_FAMILY_INET4, 32, ipv4_length_weight, ipv4_random_address,
+                              sizeof(scan4_t), scan4_entry, scan4};
+static const family_t IPV6 = {"IPv6", WASIXNET_ADDRESS_FAMILY_INET6, 128, ipv6_length_weight, ipv6_random_address,
+                              sizeof(scan6_t), scan6_entry, scan6};
+
+/* A hash set of prefixes (open addressing over indices into a prefix array): the generator's
+ * de-duplication, and the adds baseline. */
+typedef struct prefix_set {
+    uint32_t *slots; /* index + 1; 0 is empty */
+    size_t mask;
+} prefix_set_t;
+
+static prefix_set_t prefix_set_new(size_t n)
+{
+    size_t capacity = 16;
+    while (capacity < 2 * n)
+        capacity *= 2;
+    return (prefix_set_t){xcalloc(capacity, sizeof(uint32_t)), capacity - 1};
+}
+
+static uint64_t prefix_hash(const prefix_t *p)
+{
+    uint64_t state = p->hi ^ (p->lo * 0x9e3779b97f4a7c15ull) ^ p->len;
+    return next_random(&state);
+}
+
+/* Inserts all[idx]; false when an equal prefix is already there. */
+static bool prefix_set_insert(prefix_set_t *set, const prefix_t *all, uint32_t idx)
+{
+    const prefix_t *p = &all[idx];
+    for (size_t i = prefix_hash(p) & set->mask;; i = (i + 1) & set->mask) {
+        uint32_t v = set->slots[i];
+        if (v == 0) {
+            set->slots[i] = idx + 1;
+            return true;
+        }
+        const prefix_t *q = &all[v - 1];
+        if (q->hi == p->hi && q->lo == p->lo && q->len == p->len)
+            return false;
+    }
+}
+
+static unsigned draw_length(const unsigned *weights, unsigned total, unsigned bits, uint64_t *rng)
+{
+    unsigned r = (unsigned)(next_random(rng) % total);
+    for (unsigned len = 0; len < bits; len++) {
+        if (r < weights[len])
+            return len;
+        r -= weights[len];
+    }
+    return bits;
+}
+
+/* `n` distinct prefixes with host bits cleared. */
+static prefix_t *generate_prefixes(const family_t *f, size_t n, uint64_t seed)
+{
+    unsigned weights[129], total = 0;
+    for (unsigned len = 0; len <= f->bits; len++)
+        total += weights[len] = f->length_weight(len);
+    prefix_t *all = xcalloc(n, sizeof *all);
+    prefix_set_t set = prefix_set_new(n);
+    uint64_t rng = seed;
+    size_t count = 0, attempts = 0, max_attempts = 8 * n + 1000;
+    while (count < n && attempts++ < max_attempts) {
+        prefix_t *p = &all[count];
+        uint64_t mhi, mlo;
+        f->random_address(&rng, p);
+        p->len = (uint8_t)draw_length(weights, total, f->bits, &rng);
+        prefix_mask(p->len, &mhi, &mlo);
+        p->hi &= mhi;
+        p->lo &= mlo;
+        if (prefix_set_insert(&set, all, (uint32_t)count))
+            count++;
+    }
+    free(set.slots);
+    if (count < n) {
+        fprintf(stderr, "bench: only %zu distinct %s prefixes after %zu attempts\n", count, f->name, attempts);
+        exit(2);
+    }
+    return all;
+}
+
+static void write_octets(uint8_t *out, const prefix_t *p, unsigned bits)
+{
+    for (unsigned k = 0; k < bits / 8; k++)
+        out[k] = (uint8_t)((k < 8 ? p->hi : p->lo) >> (56 - 8 * (k % 8)));
+}
+
+static void to_cidr(const family_t *f, const prefix_t *p, wasixnet_addr_cidr_t *c)
+{
+    memset(c, 0, sizeof *c);
+    c->tag = f->tag;
+    if (f->tag == WASIXNET_ADDRESS_FAMILY_INET4) {
+        write_octets(c->u.inet4.addr, p, 32);
+        c->u.inet4.prefix = p->len;
+    } else {
+        write_octets(c->u.inet6.addr.octets, p, 128);
+        c->u.inet6.prefix = p->len;
+    }
+}
+
+static void to_addr(const family_t *f, const prefix_t *p, wasixnet_addr_t *a)
+{
+    memset(a, 0, sizeof *a);
+    a->tag = f->tag;
+    write_octets(f->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? a->u.inet4 : a->u.inet6.octets, p, f->bits);
+}
+
+static bool same_cidr(const family_t *f, const wasixnet_addr_cidr_t *a, const wasixnet_addr_cidr_t *b)
+{
+    if (a->tag != b->tag)
+        return false;
+    if (f->tag == WASIXNET_ADDRESS_FAMILY_INET4)
+        return !memcmp(a->u.inet4.addr, b->u.inet4.addr, 4) && a->u.inet4.prefix == b->u.inet4.prefix;
+    return !memcmp(a->u.inet6.addr.octets, b->u.inet6.addr.octets, 16) && a->u.inet6.prefix == b->u.inet6.prefix;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* A data set: prefixes in every form the benchmark needs, built before anything is measured  */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct dataset {
+    const family_t *family;
+    size_t n;
+    char label[24];             /* "IPv4 1M" */
+    prefix_t *prefixes;
+    wasixnet_addr_cidr_t *cidrs;
+    void *scan_table;
+    prefix_t *dest_raw;         /* DEST_COUNT destinations: half inside a random prefix, half anywhere */
+    wasixnet_addr_t *dest;
+} dataset_t;
+
+static dataset_t dataset_new(const family_t *f, size_t n, const char *size_name, uint64_t seed)
+{
+    dataset_t d = {.family = f, .n = n};
+    snprintf(d.label, sizeof d.label, "%s %s", f->name, size_name);
+    uint64_t t0 = now_ns();
+    d.prefixes = generate_prefixes(f, n, seed);
+    d.cidrs = xcalloc(n, sizeof *d.cidrs);
+    d.scan_table = xcalloc(n, f->scan_entry_size);
+    for (size_t i = 0; i < n; i++) {
+        to_cidr(f, &d.prefixes[i], &d.cidrs[i]);
+        f->scan_entry(d.scan_table, i, &d.prefixes[i]);
+    }
+    d.dest_raw = xcalloc(DEST_COUNT, sizeof *d.dest_raw);
+    d.dest = xcalloc(DEST_COUNT, sizeof *d.dest);
+    uint64_t rng = seed ^ 0x5eed;
+    for (size_t i = 0; i < DEST_COUNT; i++) {
+        prefix_t *dst = &d.dest_raw[i], host;
+        f->random_address(&rng, &host);
+        if (i % 2) {
+            const prefix_t *p = &d.prefixes[next_random(&rng) % n];
+            uint64_t mhi, mlo;
+            prefix_mask(p->len, &mhi, &mlo);
+            *dst = (prefix_t){p->hi | (host.hi & ~mhi), p->lo | (host.lo & ~mlo), (uint8_t)f->bits};
+        } else {
+            *dst = host;
+        }
+        to_addr(f, dst, &d.dest[i]);
+    }
+    fprintf(stderr, "%s: %zu distinct prefixes and %d destinations generated in %.2f s\n", d.label, n, DEST_COUNT,
+            (double)(now_ns() - t0) / 1e9);
+    return d;
+}
+
+static void dataset_free(dataset_t *d)
+{
+    free(d->prefixes);
+    free(d->cidrs);
+    free(d->scan_table);
+    free(d->dest_raw);
+    free(d->dest);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The library side: ports, fills, lookups                                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+static wasixnet_timestamp_t fixed_clock(void *ctx)
+{
+    (void)ctx;
+    return FIXED_NOW;
+}
+
+static wasixnet_port_t *port_new(wasixnet_timestamp_t (*clock)(void *), size_t max_routes)
+{
+    wasixnet_port_config_t config;
+    memset(&config, 0, sizeof config);
+    config.struct_size = sizeof config;
+    config.max_routes = (uint32_t)max_routes;
+    config.clock = clock;
+    wasixnet_port_t *port = NULL;
+    wasixnet_errno_t err = wasixnet_port_new(&config, &port);
+    if (err != WASIXNET_ESUCCESS || !port) {
+        fprintf(stderr, "bench: wasixnet_port_new: %s\n", wasixnet_errno_name(err));
+        exit(1);
+    }
+    return port;
+}
+
+static void fail_call(const char *call, size_t i, wasixnet_errno_t err)
+{
+    fprintf(stderr, "MISMATCH: %s of valid route #%zu answered %s\n", call, i, wasixnet_errno_name(err));
+    exit(1);
+}
+
+static const wasixnet_addr_t ON_LINK;                 /* tag 0: no gateway */
+static const wasixnet_option_timestamp_t NO_LIFETIME; /* tag 0: none */
+
+/* Adds every route, host-typed; returns the seconds it took. */
+static double fill_host(wasixnet_port_t *port, const wasixnet_addr_cidr_t *cidrs, size_t n)
+{
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < n; i++) {
+        wasixnet_errno_t err = wasixnet_port_route_add(port, &cidrs[i], &ON_LINK, &NO_LIFETIME, &NO_LIFETIME);
+        if (err != WASIXNET_ESUCCESS)
+            fail_call("wasixnet_port_route_add", i, err);
+    }
+    return (double)(now_ns() - t0) / 1e9;
+}
+
+/* Adds every prefix into a fresh C hash set (the adds baseline); returns the seconds it took. */
+static double fill_hash_set(const dataset_t *d)
+{
+    prefix_set_t set = prefix_set_new(d->n);
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < d->n; i++)
+        if (!prefix_set_insert(&set, d->prefixes, (uint32_t)i))
+            fail_call("the C hash set", i, WASIXNET_EEXIST);
+    double seconds = (double)(now_ns() - t0) / 1e9;
+    free(set.slots);
+    return seconds;
+}
+
+typedef struct lookup_ctx {
+    wasixnet_port_t *port;
+    const wasixnet_addr_t *dest;
+} lookup_ctx_t;
+
+static void lookup_batch(void *ctx, size_t first, size_t count)
+{
+    const lookup_ctx_t *c = ctx;
+    wasixnet_route_t out;
+    uint64_t acc = 0;
+    for (size_t i = first; i < first + count; i++)
+        acc += wasixnet_port_route_lookup(c->port, &c->dest[i & (DEST_COUNT - 1)], &out, NULL);
+    sink += acc;
+}
+
+typedef struct scan_ctx {
+    const dataset_t *d;
+    size_t *answers; /* the baseline's answer for destination i: an index into d->prefixes */
+} scan_ctx_t;
+
+static void scan_batch(void *ctx, size_t first, size_t count)
+{
+    const scan_ctx_t *c = ctx;
+    for (size_t i = first; i < first + count; i++)
+        c->answers[i] = c->d->family->scan(c->d->scan_table, c->d->n, &c->d->dest_raw[i]);
+}
+
+/* The library's answer for each of the first `count` destinations equals the linear scan's. */
+static void verify_lookups(wasixnet_port_t *port, const dataset_t *d, const size_t *answers, size_t count,
+                           const char *which)
+{
+    for (size_t i = 0; i < count; i++) {
+        wasixnet_route_t out;
+        memset(&out, 0xAA, sizeof out);
+        wasixnet_errno_t err = wasixnet_port_route_lookup(port, &d->dest[i], &out, NULL);
+        bool ok;
+        if (answers[i] == NO_MATCH)
+            ok = err == WASIXNET_ENETUNREACH;
+        else
+            ok = err == WASIXNET_ESUCCESS && same_cidr(d->family, &out.cidr, &d->cidrs[answers[i]]) &&
+                 out.via_router.tag == WASIXNET_ADDRESS_FAMILY_UNSPEC;
+        if (!ok) {
+            const uint8_t *a = d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? d->dest[i].u.inet4
+                                                                                : d->dest[i].u.inet6.octets;
+            fprintf(stderr, "MISMATCH: %s lookup (%s) #%zu, destination starting %u.%u.%u.%u: library %s /%u, "
+                    "linear scan %s /%d\n", d->label, which, i, a[0], a[1], a[2], a[3], wasixnet_errno_name(err),
+                    d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? out.cidr.u.inet4.prefix
+                                                                    : out.cidr.u.inet6.prefix,
+                    answers[i] == NO_MATCH ? "NETUNREACH" : "a route",
+                    answers[i] == NO_MATCH ? -1 : d->prefixes[answers[i]].len);
+            exit(1);
+        }
+    }
+}
+
+/* Median lookup ns on `port`, after checking its answers for the sampled destinations. */
+static double measure_lookups(wasixnet_port_t *port, const dataset_t *d, const size_t *answers, size_t sampled,
+                              const char *which)
+{
+    verify_lookups(port, d, answers, sampled, which);
+    lookup_ctx_t ctx = {port, d->dest};
+    return median_ns_per_op(lookup_batch, &ctx, LOOKUP_BATCHES, LOOKUP_BATCH);
+}
+
+static size_t clamp_size(double v, size_t lo, size_t hi)
+{
+    return v < (double)lo ? lo : v > (double)hi ? hi : (size_t)v;
+}
+
+typedef struct table_targets {
+    target_t lookup_ns, adds_per_s, bytes_per_route;
+} table_targets_t;
+
+/* Everything about one route table size. With `default_clock`, the lookups are measured again on
+ * a port with the library's own clock (CLOCK_REALTIME), against the fixed-clock figure. */
+static void bench_table(const dataset_t *d, table_targets_t targets, bool default_clock)
+{
+    char what[64];
+    size_t n = d->n;
+
+    double base_rates[BASELINE_ADD_REPS];
+    for (size_t r = 0; r < BASELINE_ADD_REPS; r++)
+        base_rates[r] = (double)n / fill_hash_set(d);
+    double base_rate = median(base_rates, BASELINE_ADD_REPS);
+
+    /* The first fill also measures memory: RSS before the port exists and after its last add. */
+    release_free_memory();
+    long rss_before = resident_bytes();
+    wasixnet_port_t *port = port_new(fixed_clock, n);
+    double first_fill = fill_host(port, d->cidrs, n);
+    long rss_after = resident_bytes();
+    double bytes_per_route = (double)(rss_after - rss_before) / (double)n;
+
+    size_t reps = n <= SMALL_TABLE ? ADD_REPS_SMALL : 1;
+    double rates[ADD_REPS_SMALL] = {(double)n / first_fill};
+    for (size_t r = 1; r < reps; r++) {
+        wasixnet_port_free(port);
+        port = port_new(fixed_clock, n);
+        rates[r] = (double)n / fill_host(port, d->cidrs, n);
+    }
+    double add_rate = median(rates, reps);
+    fprintf(stderr, "%s: first fill of %zu routes took %.3f s; median of %zu fills %.2f M adds/s\n", d->label, n,
+            first_fill, reps, add_rate / 1e6);
+    if (n > SMALL_TABLE)
+        add_note("note: %.0f routes took %.2f s to add (one fill, so that add figure is not a median)\n",
+                 (double)n, first_fill);
+
+    size_t sampled = clamp_size(SCAN_BUDGET / (double)n, SCAN_MIN, SCAN_MAX);
+    size_t *answers = xcalloc(sampled, sizeof *answers);
+    scan_ctx_t scan = {d, answers};
+    double scan_ns = median_ns_per_op(scan_batch, &scan, SCAN_BATCHES, sampled / SCAN_BATCHES);
+    double lookup_ns = measure_lookups(port, d, answers, sampled, "fixed clock");
+    fprintf(stderr, "%s: %zu lookups match the linear scan; median %.1f ns (scan %.0f ns)\n", d->label, sampled,
+            lookup_ns, scan_ns);
+
+    snprintf(what, sizeof what, "%s route adds/s", d->label);
+    add_row(what, UNIT_RATE, add_rate, base_rate, "C hash-set insert", targets.adds_per_s);
+    snprintf(what, sizeof what, "%s lookup, fixed clock (median)", d->label);
+    add_row(what, UNIT_NS, lookup_ns, scan_ns, "C linear scan", targets.lookup_ns);
+    snprintf(what, sizeof what, "%s bytes per route (RSS growth)", d->label);
+    add_row(what, UNIT_BYTES, bytes_per_route, (double)d->family->scan_entry_size, "C scan array entry",
+            targets.bytes_per_route);
+    wasixnet_port_free(port);
+
+    if (default_clock) {
+        wasixnet_port_t *realtime = port_new(NULL, n);
+        fill_host(realtime, d->cidrs, n);
+        double realtime_ns = measure_lookups(realtime, d, answers, sampled, "default clock");
+        snprintf(what, sizeof what, "%s lookup, default clock (median)", d->label);
+        add_row(what, UNIT_NS, realtime_ns, lookup_ns, "fixed clock", NO_TARGET);
+        wasixnet_port_free(realtime);
+    }
+    free(answers);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Guest-memory route adds against host-typed ones                                            */
+/* ------------------------------------------------------------------------------------------ */
+
+/* wasix-libc's layout, written byte by byte (not through the header's structs). */
+enum { GUEST_VIA = 0, GUEST_PREFERRED = 112, GUEST_EXPIRES = 128, GUEST_CIDRS = 144, GUEST_CIDR_SIZE = 28 };
+
+typedef struct guest_memory {
+    wasixnet_guest_t guest;
+    uint8_t *bytes;
+} guest_memory_t;
+
+static guest_memory_t guest_memory_new(const dataset_t *d)
+{
+    guest_memory_t g;
+    uint64_t size = GUEST_CIDRS + (uint64_t)GUEST_CIDR_SIZE * d->n;
+    g.bytes = xcalloc(size, 1); /* the via addr (tag 0 @0) and both option timestamps (tag 0) are zero */
+    for (size_t i = 0; i < d->n; i++) {
+        uint8_t *c = g.bytes + GUEST_CIDRS + GUEST_CIDR_SIZE * i;
+        unsigned bits = d->family->bits;
+        c[0] = d->family->tag;
+        write_octets(c + 2, &d->prefixes[i], bits);
+        c[bits == 32 ? 6 : 26] = d->prefixes[i].len;
+    }
+    memset(&g.guest, 0, sizeof g.guest);
+    g.guest.memory = g.bytes;
+    g.guest.memory_size = size;
+    g.guest.pointer_size = 4;
+    g.guest.layout = WASIXNET_LAYOUT_WASIX_V1;
+    return g;
+}
+
+static double fill_guest(wasixnet_port_t *port, const guest_memory_t *g, size_t n)
+{
+    uint64_t t0 = now_ns();
+    for (size_t i = 0; i < n; i++) {
+        wasixnet_errno_t err = wasixnet_guest_port_route_add(port, &g->guest, GUEST_CIDRS + (uint64_t)GUEST_CIDR_SIZE * i,
+                                                             GUEST_VIA, GUEST_PREFERRED, GUEST_EXPIRES);
+        if (err != WASIXNET_ESUCCESS)
+            fail_call("wasixnet_guest_port_route_add", i, err);
+    }
+    return (double)(now_ns() - t0) / 1e9;
+}
+
+static void bench_guest_route_add(const dataset_t *d)
+{
+    guest_memory_t g = guest_memory_new(d);
+    double guest_rates[GUEST_REPS], host_rates[GUEST_REPS];
+    for (size_t r = 0; r < GUEST_REPS; r++) { /* interleaved, so drift on a shared machine hits both */
+        wasixnet_port_t *port = port_new(fixed_clock, d->n);
+        host_rates[r] = (double)d->n / fill_host(port, d->cidrs, d->n);
+        wasixnet_port_free(port);
+        port = port_new(fixed_clock, d->n);
+        guest_rates[r] = (double)d->n / fill_guest(port, &g, d->n);
+        wasixnet_port_free(port);
+    }
+    char what[64];
+    snprintf(what, sizeof what, "guest_port_route_add calls/s (%s)", d->label);
+    add_row(what, UNIT_RATE, median(guest_rates, GUEST_REPS), median(host_rates, GUEST_REPS), "host-typed add",
+            (target_t){TARGET_AT_LEAST, 2e6});
+    free(g.bytes);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* A trivial call against a no-op C function in a .so                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+typedef struct call_ctx {
+    wasixnet_port_t *port;
+    wasixnet_hardware_address_t mac;
+} call_ctx_t;
+
+static void mac_batch(void *ctx, size_t first, size_t count)
+{
+    call_ctx_t *c = ctx;
+    uint64_t acc = 0;
+    (void)first;
+    for (size_t i = 0; i < count; i++)
+        acc += wasixnet_port_mac(c->port, &c->mac);
+    sink += acc;
+}
+
+static void cnoop_batch(void *ctx, size_t first, size_t count)
+{
+    call_ctx_t *c = ctx;
+    uint64_t acc = 0;
+    (void)first;
+    for (size_t i = 0; i < count; i++)
+        acc += cnoop(c->port, &c->mac);
+    sink += acc;
+}
+
+static void bench_trivial_call(void)
+{
+    call_ctx_t ctx = {port_new(fixed_clock, 0), {{0}}};
+    double calibration = batch_ns_per_op(mac_batch, &ctx, 0, 1000000);
+    size_t count = clamp_size(CALL_REP_NS / calibration, 1000000, CALL_COUNT);
+    double mac_ns[CALL_REPS], noop_ns[CALL_REPS];
+    for (size_t r = 0; r < CALL_REPS; r++) { /* interleaved */
+        mac_ns[r] = batch_ns_per_op(mac_batch, &ctx, 0, count);
+        noop_ns[r] = batch_ns_per_op(cnoop_batch, &ctx, 0, count);
+    }
+    add_row("wasixnet_port_mac per call (median of 5)", UNIT_NS, median(mac_ns, CALL_REPS), median(noop_ns, CALL_REPS),
+            "C no-op in a .so", (target_t){TARGET_RATIO_AT_MOST, 2});
+    add_note("note: trivial calls timed %.0f at a time, %.0f repetitions each\n", (double)count, CALL_REPS);
+    wasixnet_port_free(ctx.port);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+
+int main(void)
+{
+    uint64_t t0 = now_ns();
+    fprintf(stderr, "libwasixnet %s (ABI %u), header ABI %u\n", wasixnet_version(), wasixnet_abi_version(),
+            WASIXNET_ABI_VERSION);
+
+    const table_targets_t untargeted = {NO_TARGET, NO_TARGET, NO_TARGET};
+    const table_targets_t ipv4_1m = {{TARGET_AT_MOST, 25}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
+    const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
+
+    dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
+    bench_table(&small, untargeted, false);
+    dataset_free(&small);
+
+    dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
+    bench_table(&medium, untargeted, true);
+
+    dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
+    bench_table(&large, ipv4_1m, false);
+    dataset_free(&large);
+
+    dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
+    bench_table(&v6, ipv6_100k, false);
+    dataset_free(&v6);
+
+    bench_guest_route_add(&medium);
+    dataset_free(&medium);
+
+    bench_trivial_call();
+
+    print_table();
+    printf("ratio = figure / baseline. Lookups: %d batches of %d over %d random destinations (half inside a "
+           "route); every sampled answer equals the linear scan's.\n", LOOKUP_BATCHES, LOOKUP_BATCH, DEST_COUNT);
+    printf("whole benchmark: %.1f s\n", (double)(now_ns() - t0) / 1e9);
+    return 0;
+}
