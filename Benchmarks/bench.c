@@ -15,7 +15,9 @@
  * answer (or refuses a valid call): a benchmark of a wrong answer is worthless.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <malloc.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -31,16 +33,24 @@ uint16_t cnoop(void *a, void *b);
 
 enum {
     DEST_COUNT = 1 << 16,        /* random destinations, cycled through by every lookup loop */
+    HOT_DEST_COUNT = 1 << 8,     /* ... or only the first 256 of them: the cache-warm cost */
     LOOKUP_BATCHES = 200,        /* library lookups: 200 timed batches of 1000 */
     LOOKUP_BATCH = 1000,
     SCAN_BATCHES = 20,           /* baseline scans: 20 timed batches */
     SCAN_MIN = 200,              /* ... of SCAN_MIN..SCAN_MAX lookups in all, by table size */
     SCAN_MAX = 20000,
-    ADD_REPS_SMALL = 5,          /* fills repeated for tables up to SMALL_TABLE routes; 1 M once */
+    ADD_REPS_SMALL = 5,          /* fills of a table up to SMALL_TABLE routes; larger ones fewer */
+    ADD_REPS_LARGE = 3,
     SMALL_TABLE = 100000,
     BASELINE_ADD_REPS = 3,
-    GUEST_REPS = 5,
+    GUEST_REPS = 5,              /* guest fills: at least 5, and up to 201 for small tables ... */
+    GUEST_REPS_MAX = 201,
+    GUEST_CALLS = 200000,        /* ... so that every table size makes about this many calls */
     CALL_REPS = 5,
+    GUEST_CHECKED = 200,         /* destinations checked after the guest adds */
+    CHASE_LINES = 1 << 20,       /* memory latency: a random cycle through 64 MB of cache lines */
+    CHASE_BATCHES = 9,
+    CHASE_BATCH = 100000,
 };
 static const double SCAN_BUDGET = 1e8;        /* prefixes x scan lookups per table */
 static const uint64_t CALL_COUNT = 50000000;  /* trivial calls per repetition, at most */
@@ -172,10 +182,13 @@ static void add_row(const char *what, unit_t unit, double figure, double baselin
     r->target = target;
 }
 
-static void add_note(const char *fmt, double a, double b)
+static void add_note(const char *fmt, ...)
 {
     size_t used = strlen(notes);
-    snprintf(notes + used, sizeof notes - used, fmt, a, b);
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(notes + used, sizeof notes - used, fmt, args);
+    va_end(args);
 }
 
 static void format_value(char *buf, size_t size, unit_t unit, double v)
@@ -588,6 +601,7 @@ static double fill_hash_set(const dataset_t *d)
 typedef struct lookup_ctx {
     wasixnet_port_t *port;
     const wasixnet_addr_t *dest;
+    size_t dest_mask; /* destinations cycled through: dest_mask + 1, a power of two */
 } lookup_ctx_t;
 
 static void lookup_batch(void *ctx, size_t first, size_t count)
@@ -596,7 +610,7 @@ static void lookup_batch(void *ctx, size_t first, size_t count)
     wasixnet_route_t out;
     uint64_t acc = 0;
     for (size_t i = first; i < first + count; i++)
-        acc += wasixnet_port_route_lookup(c->port, &c->dest[i & (DEST_COUNT - 1)], &out, NULL);
+        acc += wasixnet_port_route_lookup(c->port, &c->dest[i & c->dest_mask], &out, NULL);
     sink += acc;
 }
 
@@ -627,12 +641,13 @@ static void verify_lookups(wasixnet_port_t *port, const dataset_t *d, const size
             ok = err == WASIXNET_ESUCCESS && same_cidr(d->family, &out.cidr, &d->cidrs[answers[i]]) &&
                  out.via_router.tag == WASIXNET_ADDRESS_FAMILY_UNSPEC;
         if (!ok) {
-            const uint8_t *a = d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? d->dest[i].u.inet4
-                                                                                : d->dest[i].u.inet6.octets;
-            fprintf(stderr, "MISMATCH: %s lookup (%s) #%zu, destination starting %u.%u.%u.%u: library %s /%u, "
-                    "linear scan %s /%d\n", d->label, which, i, a[0], a[1], a[2], a[3], wasixnet_errno_name(err),
-                    d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? out.cidr.u.inet4.prefix
-                                                                    : out.cidr.u.inet6.prefix,
+            bool v4 = d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4;
+            char text[INET6_ADDRSTRLEN];
+            inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? (const void *)d->dest[i].u.inet4 : d->dest[i].u.inet6.octets,
+                      text, sizeof text);
+            fprintf(stderr, "MISMATCH: %s lookup (%s) #%zu, destination %s: library %s /%u, linear scan %s /%d\n",
+                    d->label, which, i, text, wasixnet_errno_name(err),
+                    v4 ? out.cidr.u.inet4.prefix : out.cidr.u.inet6.prefix,
                     answers[i] == NO_MATCH ? "NETUNREACH" : "a route",
                     answers[i] == NO_MATCH ? -1 : d->prefixes[answers[i]].len);
             exit(1);
@@ -640,12 +655,13 @@ static void verify_lookups(wasixnet_port_t *port, const dataset_t *d, const size
     }
 }
 
-/* Median lookup ns on `port`, after checking its answers for the sampled destinations. */
+/* Median lookup ns on `port` over the first `dest_count` destinations, after checking its answers
+ * for the sampled ones. */
 static double measure_lookups(wasixnet_port_t *port, const dataset_t *d, const size_t *answers, size_t sampled,
-                              const char *which)
+                              const char *which, size_t dest_count)
 {
     verify_lookups(port, d, answers, sampled, which);
-    lookup_ctx_t ctx = {port, d->dest};
+    lookup_ctx_t ctx = {port, d->dest, dest_count - 1};
     return median_ns_per_op(lookup_batch, &ctx, LOOKUP_BATCHES, LOOKUP_BATCH);
 }
 
@@ -678,27 +694,30 @@ static void bench_table(const dataset_t *d, table_targets_t targets, bool defaul
     long rss_after = resident_bytes();
     double bytes_per_route = (double)(rss_after - rss_before) / (double)n;
 
-    size_t reps = n <= SMALL_TABLE ? ADD_REPS_SMALL : 1;
-    double rates[ADD_REPS_SMALL] = {(double)n / first_fill};
+    size_t reps = n <= SMALL_TABLE ? ADD_REPS_SMALL : ADD_REPS_LARGE;
+    double seconds[ADD_REPS_SMALL] = {first_fill};
     for (size_t r = 1; r < reps; r++) {
         wasixnet_port_free(port);
         port = port_new(fixed_clock, n);
-        rates[r] = (double)n / fill_host(port, d->cidrs, n);
+        seconds[r] = fill_host(port, d->cidrs, n);
     }
-    double add_rate = median(rates, reps);
-    fprintf(stderr, "%s: first fill of %zu routes took %.3f s; median of %zu fills %.2f M adds/s\n", d->label, n,
-            first_fill, reps, add_rate / 1e6);
+    double fill_seconds = median(seconds, reps), add_rate = (double)n / fill_seconds;
+    fprintf(stderr, "%s: %zu routes added in %.3f s (median of %zu fills): %.2f M adds/s\n", d->label, n,
+            fill_seconds, reps, add_rate / 1e6);
     if (n > SMALL_TABLE)
-        add_note("note: %.0f routes took %.2f s to add (one fill, so that add figure is not a median)\n",
-                 (double)n, first_fill);
+        add_note("note: adding the %zu %s routes took %.2f s (median of %zu fills)\n", n, d->family->name,
+                 fill_seconds, reps);
 
     size_t sampled = clamp_size(SCAN_BUDGET / (double)n, SCAN_MIN, SCAN_MAX);
     size_t *answers = xcalloc(sampled, sizeof *answers);
     scan_ctx_t scan = {d, answers};
     double scan_ns = median_ns_per_op(scan_batch, &scan, SCAN_BATCHES, sampled / SCAN_BATCHES);
-    double lookup_ns = measure_lookups(port, d, answers, sampled, "fixed clock");
-    fprintf(stderr, "%s: %zu lookups match the linear scan; median %.1f ns (scan %.0f ns)\n", d->label, sampled,
-            lookup_ns, scan_ns);
+    double lookup_ns = measure_lookups(port, d, answers, sampled, "fixed clock", DEST_COUNT);
+    double hot_ns = measure_lookups(port, d, answers, 0, "fixed clock", HOT_DEST_COUNT);
+    fprintf(stderr, "%s: %zu lookups match the linear scan; median %.1f ns (scan %.0f ns), cache-warm %.1f ns\n",
+            d->label, sampled, lookup_ns, scan_ns, hot_ns);
+    add_note("note: %s lookup over only %d repeated destinations (cache-warm): %.1f ns median\n", d->label,
+             HOT_DEST_COUNT, hot_ns);
 
     snprintf(what, sizeof what, "%s route adds/s", d->label);
     add_row(what, UNIT_RATE, add_rate, base_rate, "C hash-set insert", targets.adds_per_s);
@@ -712,7 +731,7 @@ static void bench_table(const dataset_t *d, table_targets_t targets, bool defaul
     if (default_clock) {
         wasixnet_port_t *realtime = port_new(NULL, n);
         fill_host(realtime, d->cidrs, n);
-        double realtime_ns = measure_lookups(realtime, d, answers, sampled, "default clock");
+        double realtime_ns = measure_lookups(realtime, d, answers, sampled, "default clock", DEST_COUNT);
         snprintf(what, sizeof what, "%s lookup, default clock (median)", d->label);
         add_row(what, UNIT_NS, realtime_ns, lookup_ns, "fixed clock", NO_TARGET);
         wasixnet_port_free(realtime);
@@ -764,22 +783,36 @@ static double fill_guest(wasixnet_port_t *port, const guest_memory_t *g, size_t 
     return (double)(now_ns() - t0) / 1e9;
 }
 
+/* The guest adds stored the routes the guest wrote: lookups agree with the linear scan. */
+static void verify_guest_routes(wasixnet_port_t *port, const dataset_t *d)
+{
+    size_t answers[GUEST_CHECKED];
+    scan_ctx_t scan = {d, answers};
+    scan_batch(&scan, 0, GUEST_CHECKED);
+    verify_lookups(port, d, answers, GUEST_CHECKED, "after guest adds");
+}
+
 static void bench_guest_route_add(const dataset_t *d)
 {
     guest_memory_t g = guest_memory_new(d);
-    double guest_rates[GUEST_REPS], host_rates[GUEST_REPS];
-    for (size_t r = 0; r < GUEST_REPS; r++) { /* interleaved, so drift on a shared machine hits both */
+    size_t reps = clamp_size((double)GUEST_CALLS / (double)d->n, GUEST_REPS, GUEST_REPS_MAX);
+    double *guest_rates = xcalloc(reps, sizeof *guest_rates), *host_rates = xcalloc(reps, sizeof *host_rates);
+    for (size_t r = 0; r < reps; r++) { /* interleaved, so drift on a shared machine hits both */
         wasixnet_port_t *port = port_new(fixed_clock, d->n);
         host_rates[r] = (double)d->n / fill_host(port, d->cidrs, d->n);
         wasixnet_port_free(port);
         port = port_new(fixed_clock, d->n);
         guest_rates[r] = (double)d->n / fill_guest(port, &g, d->n);
+        if (r == 0)
+            verify_guest_routes(port, d);
         wasixnet_port_free(port);
     }
     char what[64];
     snprintf(what, sizeof what, "guest_port_route_add calls/s (%s)", d->label);
-    add_row(what, UNIT_RATE, median(guest_rates, GUEST_REPS), median(host_rates, GUEST_REPS), "host-typed add",
+    add_row(what, UNIT_RATE, median(guest_rates, reps), median(host_rates, reps), "host-typed add",
             (target_t){TARGET_AT_LEAST, 2e6});
+    free(guest_rates);
+    free(host_rates);
     free(g.bytes);
 }
 
@@ -816,7 +849,7 @@ static void bench_trivial_call(void)
 {
     call_ctx_t ctx = {port_new(fixed_clock, 0), {{0}}};
     double calibration = batch_ns_per_op(mac_batch, &ctx, 0, 1000000);
-    size_t count = clamp_size(CALL_REP_NS / calibration, 1000000, CALL_COUNT);
+    size_t count = clamp_size(CALL_REP_NS / calibration, 1000000, CALL_COUNT) / 1000000 * 1000000;
     double mac_ns[CALL_REPS], noop_ns[CALL_REPS];
     for (size_t r = 0; r < CALL_REPS; r++) { /* interleaved */
         mac_ns[r] = batch_ns_per_op(mac_batch, &ctx, 0, count);
@@ -824,11 +857,62 @@ static void bench_trivial_call(void)
     }
     add_row("wasixnet_port_mac per call (median of 5)", UNIT_NS, median(mac_ns, CALL_REPS), median(noop_ns, CALL_REPS),
             "C no-op in a .so", (target_t){TARGET_RATIO_AT_MOST, 2});
-    add_note("note: trivial calls timed %.0f at a time, %.0f repetitions each\n", (double)count, CALL_REPS);
+    add_note("note: trivial calls timed %zu M at a time, %d repetitions each, interleaved\n", count / 1000000,
+             CALL_REPS);
     wasixnet_port_free(ctx.port);
 }
 
 /* ------------------------------------------------------------------------------------------ */
+
+/* Context for the lookup figures: one dependent read at a random place in 64 MB (more than the
+ * last-level cache), on this machine, now. A lookup that misses the cache k times costs k of these. */
+typedef struct chase_ctx {
+    const uint32_t *lines; /* 16 words a line; word 0 is the next line's number */
+    uint32_t at;
+} chase_ctx_t;
+
+static void chase_batch(void *ctx, size_t first, size_t count)
+{
+    chase_ctx_t *c = ctx;
+    uint32_t at = c->at;
+    (void)first;
+    for (size_t i = 0; i < count; i++)
+        at = c->lines[(size_t)at * 16];
+    c->at = at;
+}
+
+static double random_read_ns(void)
+{
+    uint32_t *lines = xcalloc((size_t)CHASE_LINES * 16, sizeof *lines);
+    uint32_t *order = xcalloc(CHASE_LINES, sizeof *order);
+    uint64_t rng = 42;
+    for (uint32_t i = 0; i < CHASE_LINES; i++)
+        order[i] = i;
+    for (uint32_t i = CHASE_LINES - 1; i > 0; i--) {
+        uint32_t j = (uint32_t)(next_random(&rng) % (i + 1)), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (uint32_t i = 0; i < CHASE_LINES; i++)
+        lines[(size_t)order[i] * 16] = order[(i + 1) % CHASE_LINES];
+    chase_ctx_t ctx = {lines, order[0]};
+    double ns = median_ns_per_op(chase_batch, &ctx, CHASE_BATCHES, CHASE_BATCH);
+    sink += ctx.at;
+    free(order);
+    free(lines);
+    return ns;
+}
+
+/* One small port made, filled, looked up and freed before anything is measured, so the Swift
+ * runtime's one-time costs (metadata, first allocations) count against no figure. */
+static void warm_up(const dataset_t *d)
+{
+    wasixnet_port_t *port = port_new(fixed_clock, d->n);
+    fill_host(port, d->cidrs, d->n);
+    lookup_ctx_t ctx = {port, d->dest, DEST_COUNT - 1};
+    lookup_batch(&ctx, 0, DEST_COUNT);
+    wasixnet_port_free(port);
+}
 
 int main(void)
 {
@@ -841,8 +925,8 @@ int main(void)
     const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
 
     dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
-    bench_table(&small, untargeted, false);
-    dataset_free(&small);
+    warm_up(&small);
+    bench_table(&small, untargeted, false); /* kept for the guest adds */
 
     dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
     bench_table(&medium, untargeted, true);
@@ -855,10 +939,14 @@ int main(void)
     bench_table(&v6, ipv6_100k, false);
     dataset_free(&v6);
 
+    bench_guest_route_add(&small);
     bench_guest_route_add(&medium);
+    dataset_free(&small);
     dataset_free(&medium);
 
     bench_trivial_call();
+    add_note("note: one dependent random read from 64 MB on this machine (pointer chase): %.1f ns median\n",
+             random_read_ns());
 
     print_table();
     printf("ratio = figure / baseline. Lookups: %d batches of %d over %d random destinations (half inside a "

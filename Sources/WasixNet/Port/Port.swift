@@ -234,22 +234,24 @@ public final class Port: Sendable {
     }
 }
 
-/// A 48-bit MAC address.
+/// A 48-bit MAC address, held as one number (first octet in the low byte, as it lies in memory)
+/// so that handing it out costs a single store.
 public struct MACAddress: Hashable, Sendable {
-    public let octets: [UInt8]
+    public let littleEndianValue: UInt64
 
     /// nil unless exactly six octets.
     public init?(_ octets: [UInt8]) {
         guard octets.count == 6 else { return nil }
-        self.octets = octets
+        littleEndianValue = octets.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) }
     }
+
+    public var octets: [UInt8] { (0..<6).map { UInt8(truncatingIfNeeded: littleEndianValue >> (8 * $0)) } }
 
     /// Random, with the locally administered bit set and the multicast bit clear (x2:…, x6:…,
     /// xA:…, xE:…), so it never collides with a vendor-assigned address.
     public static func randomLocallyAdministered() -> MACAddress {
         var generator = SystemRandomNumberGenerator()
-        let random = generator.next() as UInt64
-        var octets = (0..<6).map { UInt8(truncatingIfNeeded: random >> (8 * $0)) }
+        var octets = (0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) }
         octets[0] = (octets[0] & 0xfc) | 0x02
         return MACAddress(octets)!
     }

@@ -50,11 +50,11 @@ struct WireCodec {
                 | UInt128(UInt64(bigEndian: octets.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
         }
         guard layout.hasIPv6Scope else { return ScopedAddress(IPAddress(v6: bits)) }
-        func halves(_ offset: Int) -> UInt32 {
-            UInt32(octets.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) << 16
-                | UInt32(octets.loadUnaligned(fromByteOffset: offset + 2, as: UInt16.self))
-        }
-        return ScopedAddress(IPAddress(v6: bits), flowInfo: halves(16), scopeID: halves(20))
+        return ScopedAddress(IPAddress(v6: bits), flowInfo: readHalves(octets + 16), scopeID: readHalves(octets + 20))
+    }
+
+    private func readHalves(_ base: UnsafeRawPointer) -> UInt32 {
+        UInt32(base.loadUnaligned(as: UInt16.self)) << 16 | UInt32(base.loadUnaligned(fromByteOffset: 2, as: UInt16.self))
     }
 
     // MARK: Writing (into zeroed memory: bytes with no meaning stay zero)
@@ -70,10 +70,14 @@ struct WireCodec {
         octets.storeBytes(of: UInt64(truncatingIfNeeded: ip.bits >> 64).bigEndian, as: UInt64.self)
         octets.storeBytes(of: UInt64(truncatingIfNeeded: ip.bits).bigEndian, toByteOffset: 8, as: UInt64.self)
         guard layout.hasIPv6Scope else { return }
-        for (offset, value) in [(16, address.flowInfo), (20, address.scopeID)] {
-            octets.storeBytes(of: UInt16(truncatingIfNeeded: value >> 16), toByteOffset: offset, as: UInt16.self)
-            octets.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: offset + 2, as: UInt16.self)
-        }
+        writeHalves(address.flowInfo, to: octets + 16)
+        writeHalves(address.scopeID, to: octets + 20)
+    }
+
+    /// A 32-bit value as WASIX splits it: the most significant 16-bit half first.
+    private func writeHalves(_ value: UInt32, to base: UnsafeMutableRawPointer) {
+        base.storeBytes(of: UInt16(truncatingIfNeeded: value >> 16), as: UInt16.self)
+        base.storeBytes(of: UInt16(truncatingIfNeeded: value), toByteOffset: 2, as: UInt16.self)
     }
 
     /// Zeroes one CIDR-sized entry, then writes `cidr` into it.
@@ -92,7 +96,8 @@ struct WireCodec {
     }
 
     func writeMAC(_ mac: MACAddress, to base: UnsafeMutableRawPointer) {
-        for (index, octet) in mac.octets.enumerated() { base.storeBytes(of: octet, toByteOffset: index, as: UInt8.self) }
+        base.storeBytes(of: UInt32(truncatingIfNeeded: mac.littleEndianValue), as: UInt32.self)
+        base.storeBytes(of: UInt16(truncatingIfNeeded: mac.littleEndianValue >> 32), toByteOffset: 4, as: UInt16.self)
     }
 
     private func writeCIDRFields(_ cidr: CIDR, to base: UnsafeMutableRawPointer) {
