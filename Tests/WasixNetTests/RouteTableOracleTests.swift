@@ -112,12 +112,13 @@ import Testing
         check(table, oracle, family: family, probes: 2000, using: &generator)
     }
 
-    @Test func removingEverythingFoldsTheTrieBackToItsRoot() {
+    @Test(arguments: [IPAddress.Family.v4, .v6])
+    func removingEverythingFoldsTheTrieBackToItsRoot(family: IPAddress.Family) {
         var generator = SeededGenerator(seed: 99)
         var table = RouteTable(maxRoutes: 10_000)
         var added: [Network] = []
         for _ in 0..<2000 {
-            let network = Self.randomNetwork(.v4, using: &generator)
+            let network = Self.randomNetwork(family, using: &generator)
             if table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength))) == .success {
                 added.append(network)
             }
@@ -127,12 +128,27 @@ import Testing
         for network in added.shuffled(using: &generator) { _ = table.removeRoutes(to: network.address) }
         #expect(table.routeCount == 0)
         #expect(table.trieNodes == 0)
-        #expect(table.longestMatch(for: v4(10, 1, 2, 3)) == nil)
+        #expect(table.trieEdges == 0)
+        #expect(table.longestMatch(for: Self.randomDestination(near: added, family, using: &generator)) == nil)
         // Re-adding the same set reuses the freed nodes: the trie does not grow.
         for network in added {
             _ = table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)))
         }
         #expect(table.trieSlots == grown)
+    }
+
+    /// Sparse IPv6 prefixes hang from skip edges, not from chains of single-child nodes.
+    @Test func sparseIPv6PrefixesCostFewNodes() {
+        var generator = SeededGenerator(seed: 48)
+        var table = RouteTable(maxRoutes: 10_000)
+        for _ in 0..<1000 {
+            let bits = UInt128(generator.next()) << 64 | UInt128(generator.next())
+            let network = Network(IPAddress(v6: bits >> 3 | (1 << 125)), prefixLength: 48)
+            _ = table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: 48)))
+        }
+        // Unshared, each /48 would need nine nibble nodes below the 12-bit root.
+        #expect(table.trieNodes < 2 * 1000)
+        #expect(table.trieEdges <= 1000 + 16)
     }
 
     @Test func insertionOrderSurvivesRemovalsInTheMiddle() {

@@ -156,6 +156,7 @@ public struct RouteTable {
 
     /// Trie nodes in use and slots allocated, both families (for tests of memory reuse).
     var trieNodes: Int { v4.trie.nodeCount + v6.trie.nodeCount }
+    var trieEdges: Int { v4.trie.edgeCount + v6.trie.edgeCount }
     var trieSlots: Int { v4.trie.slotCount + v6.trie.slotCount }
 
     // MARK: Routes
