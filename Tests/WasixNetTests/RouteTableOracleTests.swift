@@ -151,6 +151,36 @@ import Testing
         #expect(table.trieEdges <= 1000 + 16)
     }
 
+    /// Random adds and removals against a set: the exact-match index never loses or invents a
+    /// prefix, and lookups stay right throughout.
+    @Test(arguments: [IPAddress.Family.v4, .v6])
+    func churnKeepsTheExactIndexAndLookupsRight(family: IPAddress.Family) {
+        var generator = SeededGenerator(seed: 7)
+        var table = RouteTable(maxRoutes: 100_000)
+        var oracle = Oracle()
+        var present = Set<Network>()
+        // A small pool so that the same prefixes come and go many times.
+        let pool = (0..<600).map { _ in Self.randomNetwork(family, using: &generator) }
+        for step in 0..<20_000 {
+            let network = pool.randomElement(using: &generator)!
+            if present.contains(network) {
+                #expect(table.removeRoutes(to: network.address) >= 1)
+                present = present.filter { $0.address != network.address }
+            } else {
+                let router = family == .v4 ? Self.router4 : Self.router6
+                let route = Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength), router: router)
+                #expect(table.addRoute(route) == .success)
+                present.insert(network)
+            }
+            if step % 1000 == 999 {
+                #expect(table.routeCount == present.count)
+                for candidate in pool { #expect((table.route(to: candidate) != nil) == present.contains(candidate)) }
+                oracle.routes = Array(present)
+                check(table, oracle, family: family, probes: 300, using: &generator)
+            }
+        }
+    }
+
     @Test func insertionOrderSurvivesRemovalsInTheMiddle() {
         var table = RouteTable(maxRoutes: 10)
         let networks = (1...5).map { Network(v4(10, UInt8($0), 0, 0), prefixLength: 16) }

@@ -5,105 +5,43 @@
 /// It enforces what a table must (a prefix is routed once; the limit) and leaves the guest-facing
 /// rules to `Port`, which validates first. Time is given by the caller: `expireRoutes(at:)` drops
 /// what is due, and every other method assumes it was called with the current instant.
+///
+/// Storage is per family (`FamilyTable`: 24 bytes an IPv4 entry, 48 an IPv6 one). What most
+/// routes lack — lifetimes, IPv6 flow info and scope ids — is kept in maps beside them.
 public struct RouteTable {
-    /// One stored entry: a route or an on-link prefix, packed (80 bytes) since large tables
-    /// hold millions. Addresses are split in two UInt64 halves to keep the alignment at 8.
-    private struct Entry {
-        struct Flags: OptionSet {
-            let rawValue: UInt8
-            static let live = Flags(rawValue: 1)
-            static let route = Flags(rawValue: 2)
-            static let v6 = Flags(rawValue: 4)
-            static let router = Flags(rawValue: 8)
-            static let preferredUntil = Flags(rawValue: 16)
-            static let expiresAt = Flags(rawValue: 32)
-        }
+    /// Names an entry across both families: the family in bit 29, the family's index below.
+    private struct EntryID: Hashable {
+        static let v6Bit: UInt32 = 1 << 29
+        let raw: UInt32
+        init(raw: UInt32) { self.raw = raw }
+        init(_ family: IPAddress.Family, _ index: UInt32) { raw = family == .v6 ? index | Self.v6Bit : index }
+        var family: IPAddress.Family { raw & Self.v6Bit != 0 ? .v6 : .v4 }
+        var index: UInt32 { raw & ~Self.v6Bit }
+        static let none = EntryID(raw: 0)
+    }
 
-        var destinationHigh: UInt64 = 0, destinationLow: UInt64 = 0
-        var routerHigh: UInt64 = 0, routerLow: UInt64 = 0
-        var preferredUntil: UInt64 = 0, expiresAt: UInt64 = 0
-        var destinationFlowInfo: UInt32 = 0, destinationScopeID: UInt32 = 0
-        var routerFlowInfo: UInt32 = 0, routerScopeID: UInt32 = 0
-        /// Insertion-order links between routes (ids; 0 ends the list).
-        var previous: UInt32 = 0, next: UInt32 = 0
-        /// For an on-link prefix: how many own addresses lie in it.
-        var references: UInt32 = 0
-        var prefixLength: UInt8 = 0
-        var flags: Flags = []
+    private struct Lifetimes {
+        var preferredUntil: UInt64?
+        var expiresAt: UInt64?
+    }
 
-        init() {}
-
-        init(_ route: Route, isRoute: Bool) {
-            let destination = route.destination.address
-            destinationHigh = UInt64(truncatingIfNeeded: destination.ip.bits >> 64)
-            destinationLow = UInt64(truncatingIfNeeded: destination.ip.bits)
-            destinationFlowInfo = destination.flowInfo
-            destinationScopeID = destination.scopeID
-            prefixLength = route.destination.prefixLength
-            flags = [.live]
-            if isRoute { flags.insert(.route) }
-            if destination.ip.family == .v6 { flags.insert(.v6) }
-            setRouter(route.router)
-            setLifetimes(preferredUntil: route.preferredUntil, expiresAt: route.expiresAt)
-        }
-
-        mutating func setRouter(_ router: ScopedAddress?) {
-            flags.remove(.router)
-            (routerHigh, routerLow, routerFlowInfo, routerScopeID) = (0, 0, 0, 0)
-            guard let router else { return }
-            flags.insert(.router)
-            routerHigh = UInt64(truncatingIfNeeded: router.ip.bits >> 64)
-            routerLow = UInt64(truncatingIfNeeded: router.ip.bits)
-            (routerFlowInfo, routerScopeID) = (router.flowInfo, router.scopeID)
-        }
-
-        mutating func setLifetimes(preferredUntil: UInt64?, expiresAt: UInt64?) {
-            flags.subtract([.preferredUntil, .expiresAt])
-            self.preferredUntil = preferredUntil ?? 0
-            self.expiresAt = expiresAt ?? 0
-            if preferredUntil != nil { flags.insert(.preferredUntil) }
-            if expiresAt != nil { flags.insert(.expiresAt) }
-        }
-
-        var family: IPAddress.Family { flags.contains(.v6) ? .v6 : .v4 }
-
-        var network: Network {
-            Network(IPAddress(family: family, bits: UInt128(destinationHigh) << 64 | UInt128(destinationLow)),
-                    prefixLength: prefixLength)
-        }
-
-        var hasLifetimes: Bool { !flags.isDisjoint(with: [.preferredUntil, .expiresAt]) }
-
-        var route: Route {
-            let family = self.family
-            func address(_ high: UInt64, _ low: UInt64) -> IPAddress {
-                IPAddress(family: family, bits: UInt128(high) << 64 | UInt128(low))
-            }
-            let destination = ScopedAddress(address(destinationHigh, destinationLow),
-                                            flowInfo: destinationFlowInfo, scopeID: destinationScopeID)
-            return Route(
-                destination: CIDR(destination, prefixLength: prefixLength),
-                router: flags.contains(.router)
-                    ? ScopedAddress(address(routerHigh, routerLow), flowInfo: routerFlowInfo, scopeID: routerScopeID) : nil,
-                preferredUntil: flags.contains(.preferredUntil) ? preferredUntil : nil,
-                expiresAt: flags.contains(.expiresAt) ? expiresAt : nil)
-        }
+    private struct Scopes {
+        var destination: (flowInfo: UInt32, scopeID: UInt32)
+        var router: (flowInfo: UInt32, scopeID: UInt32)
     }
 
     /// The most explicit routes the table holds at once (the gateway's default routes count).
     public let maxRoutes: Int
-    private var entries = [Entry()]   // id 0 means "none"
-    /// Per id: 0 for none, then 2 per prefix length, an explicit route one above an own prefix.
-    private var ranks: [UInt16] = [0]
-    private var freeIDs: [UInt32] = []
     private var v4 = FamilyTable<UInt32>()
     private var v6 = FamilyTable<UInt128>()
-    private var firstRoute: UInt32 = 0, lastRoute: UInt32 = 0
+    private var lifetimes: [EntryID: Lifetimes] = [:]
+    private var scopes: [EntryID: Scopes] = [:]
+    private var firstRoute = EntryID.none, lastRoute = EntryID.none
     private var expiries = ExpiryQueue()
 
     public private(set) var routeCount = 0
     /// Live routes with a preferred_until or an expires_at: while 0, time does not matter.
-    public private(set) var routesWithLifetimes = 0
+    public var routesWithLifetimes: Int { lifetimes.count }
     private var routesWithExpiry = 0
 
     public init(maxRoutes: Int) {
@@ -117,28 +55,25 @@ public struct RouteTable {
 
     /// The explicit route to exactly `network`, if there is one.
     public func route(to network: Network) -> Route? {
-        routeID(for: network).map { entries[Int($0)].route }
+        routeID(for: network).map(route(of:))
     }
 
     /// The route a datagram to `address` takes: the longest matching prefix, explicit routes
     /// winning over own prefixes of the same length.
     public func longestMatch(for address: IPAddress) -> Route? {
-        let id = address.family == .v4 ? v4.lookup(address) : v6.lookup(address)
-        return id == 0 ? nil : entries[Int(id)].route
+        let id = matchID(for: address)
+        return id == .none ? nil : route(of: id)
     }
 
     /// Whether any route or own prefix leads to `address` (the cheap form of `longestMatch`).
-    public func hasRoute(to address: IPAddress) -> Bool {
-        (address.family == .v4 ? v4.lookup(address) : v6.lookup(address)) != 0
-    }
+    public func hasRoute(to address: IPAddress) -> Bool { matchID(for: address) != .none }
 
     /// Calls `body` with each route in insertion order until it returns false.
     public func forEachRoute(_ body: (Route) -> Bool) {
         var id = firstRoute
-        while id != 0 {
-            let entry = entries[Int(id)]
-            guard body(entry.route) else { return }
-            id = entry.next
+        while id != .none {
+            guard body(route(of: id)) else { return }
+            id = EntryID(raw: next(of: id))
         }
     }
 
@@ -148,13 +83,12 @@ public struct RouteTable {
         return all
     }
 
-    /// Bytes of memory the table's own arrays hold (not counting the maps' hashing overhead).
+    /// Bytes of memory the table's arrays hold (not counting the maps of rare fields).
     public var approximateBytes: Int {
-        entries.capacity * MemoryLayout<Entry>.stride + ranks.capacity * 2 + freeIDs.capacity * 4
-            + v4.trie.allocatedBytes + v6.trie.allocatedBytes + expiries.items.capacity * MemoryLayout<ExpiryQueue.Item>.stride
+        v4.allocatedBytes + v6.allocatedBytes + expiries.items.capacity * MemoryLayout<ExpiryQueue.Item>.stride
     }
 
-    /// Trie nodes in use and slots allocated, both families (for tests of memory reuse).
+    /// Trie nodes and edges in use and slots allocated, both families (for tests of reuse).
     var trieNodes: Int { v4.trie.nodeCount + v6.trie.nodeCount }
     var trieEdges: Int { v4.trie.edgeCount + v6.trie.edgeCount }
     var trieSlots: Int { v4.trie.slotCount + v6.trie.slotCount }
@@ -164,26 +98,34 @@ public struct RouteTable {
     /// Adds `route`, whose destination has no host bits. `.exist` if its prefix is routed
     /// already, `.nomem` when the table is full.
     public mutating func addRoute(_ route: Route) -> WasixErrno {
-        let network = route.destination.network
-        guard routeID(for: network) == nil else { return .exist }
+        guard routeID(for: route.destination.network) == nil else { return .exist }
         guard routeCount < maxRoutes else { return .nomem }
-        let id = insert(Entry(route, isRoute: true), network: network, isRoute: true)
+        let id = insert(route, isRoute: true)
         link(id)
         routeCount += 1
-        countLifetimes(of: entries[Int(id)], id: id, adding: true)
+        setLifetimes(of: id, preferredUntil: route.preferredUntil, expiresAt: route.expiresAt)
         return .success
     }
 
     /// Makes `router` the family's default route (0.0.0.0/0 or ::/0) with no lifetimes: the
     /// existing default route, if any, keeps its place in the order; else one is appended.
     public mutating func setDefaultRoute(via router: ScopedAddress) -> WasixErrno {
-        let network = Network(IPAddress(family: router.ip.family, bits: 0), prefixLength: 0)
+        let family = router.ip.family
+        let network = Network(IPAddress(family: family, bits: 0), prefixLength: 0)
         guard let id = routeID(for: network) else {
             return addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: 0), router: router))
         }
-        countLifetimes(of: entries[Int(id)], id: id, adding: false)
-        entries[Int(id)].setRouter(router)
-        entries[Int(id)].setLifetimes(preferredUntil: nil, expiresAt: nil)
+        setLifetimes(of: id, preferredUntil: nil, expiresAt: nil)
+        let scopes = Scopes(destination: (0, 0), router: (router.flowInfo, router.scopeID))
+        switch family {
+        case .v4:
+            v4[id.index].router = FamilyTable<UInt32>.key(router.ip)
+            v4[id.index].flags.insert(.router)
+        case .v6:
+            v6[id.index].router = FamilyTable<UInt128>.key(router.ip)
+            v6[id.index].flags.insert(.router)
+            setScopes(of: id, scopes)
+        }
         return .success
     }
 
@@ -203,21 +145,20 @@ public struct RouteTable {
     /// Removes every route, keeping the own prefixes: the table is rebuilt from those rather
     /// than emptied route by route.
     public mutating func removeAllRoutes() {
-        let onLink = entries.filter { $0.flags.contains(.live) && !$0.flags.contains(.route) }
+        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
+        let onLink = ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
         self = RouteTable(maxRoutes: maxRoutes)
-        for entry in onLink {
-            let id = insert(entry, network: entry.network, isRoute: false)
-            entries[Int(id)].references = entry.references
+        for (network, references) in onLink {
+            addOnLink(network)
+            adjustReferences(of: onLinkID(for: network)!, by: Int32(references) - 1)
         }
     }
 
     /// Removes the routes that are gone at `now` (expires_at <= now).
     public mutating func expireRoutes(at now: UInt64) {
         while let item = expiries.popDue(at: now) {
-            let entry = entries[Int(item.id)]
-            if entry.flags.isSuperset(of: [.live, .route, .expiresAt]) && entry.expiresAt == item.instant {
-                removeRoute(item.id)
-            }
+            let id = EntryID(raw: item.id)
+            if let expiresAt = lifetimes[id]?.expiresAt, expiresAt == item.instant, isRoute(id) { removeRoute(id) }
         }
     }
 
@@ -226,109 +167,191 @@ public struct RouteTable {
     /// Makes `network` on-link (once per own address in it: it stays until each is removed).
     public mutating func addOnLink(_ network: Network) {
         if let id = onLinkID(for: network) {
-            entries[Int(id)].references += 1
+            adjustReferences(of: id, by: 1)
             return
         }
-        var entry = Entry(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
-                          isRoute: false)
-        entry.references = 1
-        _ = insert(entry, network: network, isRoute: false)
+        let id = insert(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
+                        isRoute: false)
+        adjustReferences(of: id, by: 1)
     }
 
     public mutating func removeOnLink(_ network: Network) {
         guard let id = onLinkID(for: network) else { return }
-        entries[Int(id)].references -= 1
-        if entries[Int(id)].references == 0 { remove(id, network: network, isRoute: false) }
+        if adjustReferences(of: id, by: -1) == 0 { remove(id) }
     }
 
-    // MARK: Storage
+    // MARK: Entries across families
 
-    private func routeID(for network: Network) -> UInt32? {
-        network.address.family == .v4 ? v4.route(network) : v6.route(network)
-    }
-
-    private func onLinkID(for network: Network) -> UInt32? {
-        network.address.family == .v4 ? v4.onLinkEntry(network) : v6.onLinkEntry(network)
-    }
-
-    private mutating func insert(_ entry: Entry, network: Network, isRoute: Bool) -> UInt32 {
-        let rank = UInt16(network.prefixLength) * 2 + (isRoute ? 2 : 1)
-        let id: UInt32
-        if let reused = freeIDs.popLast() {
-            id = reused
-            entries[Int(id)] = entry
-            ranks[Int(id)] = rank
-        } else {
-            id = UInt32(entries.count)
-            entries.append(entry)
-            ranks.append(rank)
+    private func matchID(for address: IPAddress) -> EntryID {
+        switch address.family {
+        case .v4: let index = v4.lookup(address); return index == 0 ? .none : EntryID(.v4, index)
+        case .v6: let index = v6.lookup(address); return index == 0 ? .none : EntryID(.v6, index)
         }
-        if network.address.family == .v4 {
-            v4.insert(network, id: id, isRoute: isRoute, ranks: ranks)
-        } else {
-            v6.insert(network, id: id, isRoute: isRoute, ranks: ranks)
+    }
+
+    private func routeID(for network: Network) -> EntryID? {
+        let family = network.address.family
+        return (family == .v4 ? v4.route(network) : v6.route(network)).map { EntryID(family, $0) }
+    }
+
+    private func onLinkID(for network: Network) -> EntryID? {
+        let family = network.address.family
+        return (family == .v4 ? v4.onLinkEntry(network) : v6.onLinkEntry(network)).map { EntryID(family, $0) }
+    }
+
+    private func isRoute(_ id: EntryID) -> Bool {
+        id.family == .v4 ? v4[id.index].flags.contains(.route) : v6[id.index].flags.contains(.route)
+    }
+
+    private func network(of id: EntryID) -> Network {
+        switch id.family {
+        case .v4: Network(IPAddress(v4: v4[id.index].destination), prefixLength: v4[id.index].prefixLength)
+        case .v6: Network(IPAddress(v6: v6[id.index].destination), prefixLength: v6[id.index].prefixLength)
+        }
+    }
+
+    private func route(of id: EntryID) -> Route {
+        let family = id.family
+        let (destination, router, prefixLength, flags): (UInt128, UInt128?, UInt8, EntryFlags)
+        switch family {
+        case .v4:
+            let entry = v4[id.index]
+            (destination, prefixLength) = (UInt128(entry.destination), entry.prefixLength)
+            router = entry.flags.contains(.router) ? UInt128(entry.router) : nil
+            flags = entry.flags
+        case .v6:
+            let entry = v6[id.index]
+            (destination, prefixLength) = (entry.destination, entry.prefixLength)
+            router = entry.flags.contains(.router) ? entry.router : nil
+            flags = entry.flags
+        }
+        let scope = flags.contains(.scopes) ? scopes[id] : nil
+        let times = flags.contains(.lifetimes) ? lifetimes[id] : nil
+        return Route(
+            destination: CIDR(ScopedAddress(IPAddress(family: family, bits: destination),
+                                            flowInfo: scope?.destination.flowInfo ?? 0, scopeID: scope?.destination.scopeID ?? 0),
+                              prefixLength: prefixLength),
+            router: router.map {
+                ScopedAddress(IPAddress(family: family, bits: $0), flowInfo: scope?.router.flowInfo ?? 0,
+                              scopeID: scope?.router.scopeID ?? 0)
+            },
+            preferredUntil: times?.preferredUntil, expiresAt: times?.expiresAt)
+    }
+
+    private mutating func insert(_ route: Route, isRoute: Bool) -> EntryID {
+        let family = route.destination.address.ip.family
+        var flags: EntryFlags = isRoute ? [.live, .route] : [.live]
+        if route.router != nil { flags.insert(.router) }
+        let id: EntryID
+        switch family {
+        case .v4:
+            id = EntryID(.v4, v4.insert(FamilyTable<UInt32>.Entry(
+                destination: FamilyTable<UInt32>.key(route.destination.address.ip),
+                router: route.router.map { FamilyTable<UInt32>.key($0.ip) } ?? 0,
+                prefixLength: route.destination.prefixLength, flags: flags)))
+        case .v6:
+            id = EntryID(.v6, v6.insert(FamilyTable<UInt128>.Entry(
+                destination: route.destination.address.ip.bits, router: route.router?.ip.bits ?? 0,
+                prefixLength: route.destination.prefixLength,
+                flags: flags)))
+            let destination = route.destination.address, router = route.router
+            setScopes(of: id, Scopes(destination: (destination.flowInfo, destination.scopeID),
+                                     router: (router?.flowInfo ?? 0, router?.scopeID ?? 0)))
         }
         return id
     }
 
-    private mutating func remove(_ id: UInt32, network: Network, isRoute: Bool) {
-        if network.address.family == .v4 {
-            v4.remove(network, id: id, isRoute: isRoute)
-        } else {
-            v6.remove(network, id: id, isRoute: isRoute)
-        }
-        entries[Int(id)] = Entry()
-        ranks[Int(id)] = 0
-        freeIDs.append(id)
+    private mutating func remove(_ id: EntryID) {
+        lifetimes[id] = nil
+        scopes[id] = nil
+        if id.family == .v4 { v4.remove(id.index) } else { v6.remove(id.index) }
     }
 
-    private mutating func removeRoute(_ id: UInt32) {
-        let entry = entries[Int(id)]
-        countLifetimes(of: entry, id: id, adding: false)
+    private mutating func removeRoute(_ id: EntryID) {
+        setLifetimes(of: id, preferredUntil: nil, expiresAt: nil)
         unlink(id)
         routeCount -= 1
-        remove(id, network: entry.network, isRoute: true)
+        remove(id)
+    }
+
+    /// Records the lifetimes of route `id` (replacing any it had) and queues its expiry.
+    private mutating func setLifetimes(of id: EntryID, preferredUntil: UInt64?, expiresAt: UInt64?) {
+        if lifetimes[id]?.expiresAt != nil { routesWithExpiry -= 1 }
+        let has = preferredUntil != nil || expiresAt != nil
+        lifetimes[id] = has ? Lifetimes(preferredUntil: preferredUntil, expiresAt: expiresAt) : nil
+        updateFlags(of: id, .lifetimes, present: has)
+        if let expiresAt {
+            routesWithExpiry += 1
+            expiries.push(.init(instant: expiresAt, id: id.raw))
+        }
         compactExpiriesIfStale()
     }
 
-    private mutating func link(_ id: UInt32) {
-        entries[Int(id)].previous = lastRoute
-        if lastRoute != 0 { entries[Int(lastRoute)].next = id } else { firstRoute = id }
+    private mutating func setScopes(of id: EntryID, _ value: Scopes) {
+        let has = value.destination != (0, 0) || value.router != (0, 0)
+        scopes[id] = has ? value : nil
+        updateFlags(of: id, .scopes, present: has)
+    }
+
+    private mutating func updateFlags(of id: EntryID, _ flag: EntryFlags, present: Bool) {
+        switch id.family {
+        case .v4:
+            if present { v4[id.index].flags.insert(flag) } else { v4[id.index].flags.remove(flag) }
+        case .v6:
+            if present { v6[id.index].flags.insert(flag) } else { v6[id.index].flags.remove(flag) }
+        }
+    }
+
+    private func references(of id: EntryID) -> UInt32 {
+        id.family == .v4 ? v4[id.index].references : v6[id.index].references
+    }
+
+    @discardableResult
+    private mutating func adjustReferences(of id: EntryID, by delta: Int32) -> UInt32 {
+        switch id.family {
+        case .v4:
+            v4[id.index].references = UInt32(Int32(v4[id.index].references) + delta)
+            return v4[id.index].references
+        case .v6:
+            v6[id.index].references = UInt32(Int32(v6[id.index].references) + delta)
+            return v6[id.index].references
+        }
+    }
+
+    // MARK: Insertion order
+
+    private func next(of id: EntryID) -> UInt32 { id.family == .v4 ? v4[id.index].next : v6[id.index].next }
+
+    private func previous(of id: EntryID) -> UInt32 { id.family == .v4 ? v4[id.index].previous : v6[id.index].previous }
+
+    private mutating func setNext(of id: EntryID, _ value: EntryID) {
+        if id.family == .v4 { v4[id.index].next = value.raw } else { v6[id.index].next = value.raw }
+    }
+
+    private mutating func setPrevious(of id: EntryID, _ value: EntryID) {
+        if id.family == .v4 { v4[id.index].previous = value.raw } else { v6[id.index].previous = value.raw }
+    }
+
+    private mutating func link(_ id: EntryID) {
+        setPrevious(of: id, lastRoute)
+        if lastRoute != .none { setNext(of: lastRoute, id) } else { firstRoute = id }
         lastRoute = id
     }
 
-    private mutating func unlink(_ id: UInt32) {
-        let (previous, next) = (entries[Int(id)].previous, entries[Int(id)].next)
-        if previous != 0 { entries[Int(previous)].next = next } else { firstRoute = next }
-        if next != 0 { entries[Int(next)].previous = previous } else { lastRoute = previous }
+    private mutating func unlink(_ id: EntryID) {
+        let previous = EntryID(raw: previous(of: id)), next = EntryID(raw: next(of: id))
+        if previous != .none { setNext(of: previous, next) } else { firstRoute = next }
+        if next != .none { setPrevious(of: next, previous) } else { lastRoute = previous }
     }
 
-    private mutating func countLifetimes(of entry: Entry, id: UInt32, adding: Bool) {
-        let delta = adding ? 1 : -1
-        if entry.hasLifetimes { routesWithLifetimes += delta }
-        if entry.flags.contains(.expiresAt) {
-            routesWithExpiry += delta
-            if adding { expiries.push(.init(instant: entry.expiresAt, id: id)) }
-        }
-    }
+    // MARK: Expiry queue upkeep
 
-    /// Routes removed before they expired leave their queue items behind; once those outnumber
-    /// the live ones, rebuild the queue so churn cannot grow it without bound.
+    /// Routes removed or re-timed before they expired leave their queue items behind; once those
+    /// outnumber the live ones, rebuild the queue so churn cannot grow it without bound.
     private mutating func compactExpiriesIfStale() {
         guard expiries.count > 2 * routesWithExpiry + 64 else { return }
-        var live: [ExpiryQueue.Item] = []
-        live.reserveCapacity(routesWithExpiry)
-        forEachID { id, entry in
-            if entry.flags.contains(.expiresAt) { live.append(.init(instant: entry.expiresAt, id: id)) }
-        }
-        expiries.rebuild(keeping: live)
-    }
-
-    private func forEachID(_ body: (UInt32, Entry) -> Void) {
-        var id = firstRoute
-        while id != 0 {
-            body(id, entries[Int(id)])
-            id = entries[Int(id)].next
-        }
+        expiries.rebuild(keeping: lifetimes.compactMap { id, times in
+            times.expiresAt.map { ExpiryQueue.Item(instant: $0, id: id.raw) }
+        })
     }
 }
