@@ -1022,7 +1022,7 @@ static wasixnet_port_t *new_port_(where_t w, const wasixnet_port_config_t *c)
 /* Adds a route / an address that a test needs as a precondition. */
 static void add_route_(where_t w, wasixnet_port_t *p, const wasixnet_route_t *r)
 {
-    char what[200], t[160];
+    char what[420], t[400];
     uint8_t img[MAX_IMG];
     img_route(LAYOUT_V1, r, img);
     fmt_route_img(img, t, sizeof t);
@@ -1108,7 +1108,7 @@ static bool check_entries(where_t w, const char *what, int which, const void *ex
             size_t j = 0;
             while (img[j] == got[i * s + j])
                 j++;
-            char te[200], tg[200];
+            char te[400], tg[400];
             fmt_entry(which, img, te, sizeof te);
             fmt_entry(which, got + i * s, tg, sizeof tg);
             return report(w, false, "%s: entry %u: expected %s, got %s (first difference at byte %zu: %02x vs %02x)",
@@ -1175,7 +1175,7 @@ static void expect_lookup_(where_t w, wasixnet_port_t *p, const char *dst, wasix
     const wasixnet_addr_t d = ip(dst);
     wasixnet_route_t out;
     uint8_t dep = 0xAA, img[MAX_IMG];
-    char what[200], te[200], tg[200];
+    char what[200], te[400], tg[400];
     memset(&out, 0xAA, sizeof out);
     snprintf(what, sizeof what, "route_lookup(%s): errno", dst);
     const bool ok = check_err(w, what, want, w_route_lookup(p, &d, &out, &dep));
