@@ -54,6 +54,7 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
             + routes.allocatedBytes + onLink.allocatedBytes + trie.allocatedBytes
     }
 
+    @inline(__always)
     func lookup(_ address: IPAddress) -> UInt32 { trie.lookup(Self.key(address)) }
 
     func route(_ network: Network) -> UInt32? {

@@ -123,11 +123,10 @@ public final class Port: Sendable {
         var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
         while true {
             let answer = state.withLock { state -> Result<(route: Route, deprecated: Bool), WasixErrno>? in
-                if state.routes.routesWithLifetimes > 0 {
-                    guard let now else { return nil }
-                    expire(&state, at: now)
-                }
-                guard let route = state.routes.longestMatch(for: address) else { return .failure(.netunreach) }
+                if state.routes.routesWithLifetimes > 0 && now == nil { return nil }
+                let match = state.routes.liveMatch(for: address, at: now)
+                timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+                guard let route = match else { return .failure(.netunreach) }
                 return .success((route, now.map(route.isDeprecated(at:)) ?? false))
             }
             if let answer { return answer }

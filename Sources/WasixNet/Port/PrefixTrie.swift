@@ -84,6 +84,7 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
     // MARK: Lookup
 
     /// The id of the best entry whose prefix covers `key`, or 0.
+    @inline(__always)
     func lookup(_ key: Key) -> UInt32 {
         slots.withUnsafeBufferPointer { slots in
             guard !slots.isEmpty else { return 0 }

@@ -60,9 +60,18 @@ public struct RouteTable {
 
     /// The route a datagram to `address` takes: the longest matching prefix, explicit routes
     /// winning over own prefixes of the same length.
+    @inline(__always)
     public func longestMatch(for address: IPAddress) -> Route? {
         let id = matchID(for: address)
         return id == .none ? nil : route(of: id)
+    }
+
+    /// `longestMatch(for:)` after dropping what is gone at `now` (nil: no route has a lifetime).
+    /// Mutating, and so handed the table in place: the query paths call this one, since the
+    /// compiler copies the whole table to call a non-mutating method on it from inside a lock.
+    public mutating func liveMatch(for address: IPAddress, at now: UInt64?) -> Route? {
+        if let now, let next = nextExpiry, next <= now { expireRoutes(at: now) }
+        return longestMatch(for: address)
     }
 
     /// Whether any route or own prefix leads to `address` (the cheap form of `longestMatch`).
@@ -182,6 +191,7 @@ public struct RouteTable {
 
     // MARK: Entries across families
 
+    @inline(__always)
     private func matchID(for address: IPAddress) -> EntryID {
         switch address.family {
         case .v4: let index = v4.lookup(address); return index == 0 ? .none : EntryID(.v4, index)
@@ -210,6 +220,7 @@ public struct RouteTable {
         }
     }
 
+    @inline(__always)
     private func route(of id: EntryID) -> Route {
         let family = id.family
         let (destination, router, prefixLength, flags): (UInt128, UInt128?, UInt8, EntryFlags)
