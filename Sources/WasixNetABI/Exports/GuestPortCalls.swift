@@ -17,6 +17,18 @@ private func withGuest(_ port: OpaquePointer?, _ guest: UnsafePointer<wasixnet_g
     }
 }
 
+/// A list call's memory: the count cell (capacity in, count out), then the whole declared
+/// buffer, `capacity` entries of `stride` bytes, both bounds-checked before anything is written.
+@inline(__always)
+private func withGuestList(_ memory: GuestMemory, entries: UInt64, count: UInt64, stride: Int,
+                           _ body: (_ buffer: UnsafeMutableRawPointer, _ capacity: Int, _ storeCount: (Int) -> Void) -> WasixErrno)
+    -> WasixErrno {
+    guard let cell = memory.bytes(at: count, count: UInt64(memory.pointerSize)) else { return .fault }
+    let capacity = memory.readCount(cell)
+    guard let buffer = memory.bytes(at: entries, count: capacity, stride: stride) else { return .fault }
+    return body(buffer, Int(capacity)) { memory.writeCount($0, to: cell) }
+}
+
 @c(wasixnet_guest_port_bridge)
 public func wasixnetGuestPortBridge(_ port: OpaquePointer?, _ guest: UnsafePointer<wasixnet_guest_t>?, _ network: UInt64,
                                     _ networkLength: UInt64, _ token: UInt64, _ tokenLength: UInt64,
@@ -66,11 +78,8 @@ public func wasixnetGuestPortAddrClear(_ port: OpaquePointer?, _ guest: UnsafePo
 public func wasixnetGuestPortAddrList(_ port: OpaquePointer?, _ guest: UnsafePointer<wasixnet_guest_t>?,
                                       _ addrs: UInt64, _ naddrs: UInt64) -> wasixnet_errno_t {
     withGuest(port, guest) { port, memory in
-        guard let cell = memory.bytes(at: naddrs, count: UInt64(memory.pointerSize)) else { return .fault }
-        let capacity = memory.readCount(cell)
-        guard let buffer = memory.bytes(at: addrs, count: capacity, stride: memory.layout.cidrSize) else { return .fault }
-        return PortCalls.listAddresses(port, codec: memory.codec, into: buffer, capacity: Int(capacity)) {
-            memory.writeCount($0, to: cell)
+        withGuestList(memory, entries: addrs, count: naddrs, stride: memory.layout.cidrSize) { buffer, capacity, storeCount in
+            PortCalls.listAddresses(port, codec: memory.codec, into: buffer, capacity: capacity, storeCount: storeCount)
         }
     }
 }
@@ -127,11 +136,8 @@ public func wasixnetGuestPortRouteClear(_ port: OpaquePointer?, _ guest: UnsafeP
 public func wasixnetGuestPortRouteList(_ port: OpaquePointer?, _ guest: UnsafePointer<wasixnet_guest_t>?,
                                        _ routes: UInt64, _ nroutes: UInt64) -> wasixnet_errno_t {
     withGuest(port, guest) { port, memory in
-        guard let cell = memory.bytes(at: nroutes, count: UInt64(memory.pointerSize)) else { return .fault }
-        let capacity = memory.readCount(cell)
-        guard let buffer = memory.bytes(at: routes, count: capacity, stride: memory.layout.routeSize) else { return .fault }
-        return PortCalls.listRoutes(port, codec: memory.codec, into: buffer, capacity: Int(capacity)) {
-            memory.writeCount($0, to: cell)
+        withGuestList(memory, entries: routes, count: nroutes, stride: memory.layout.routeSize) { buffer, capacity, storeCount in
+            PortCalls.listRoutes(port, codec: memory.codec, into: buffer, capacity: capacity, storeCount: storeCount)
         }
     }
 }

@@ -7,21 +7,30 @@ enum PortCalls {
     /// The host-typed structs of wasixnet.h are the WASIX_V1 layout in host memory.
     static let host = WireCodec(layout: .wasixV1)
 
-    /// Writes the first `capacity` routes, stores the count, and says whether they all fit.
-    static func listRoutes(_ port: Port, codec: WireCodec, into buffer: UnsafeMutableRawPointer, capacity: Int,
-                           storeCount: (Int) -> Void) -> WasixErrno {
-        let stride = codec.layout.routeSize
-        let count = port.listRoutes(capacity: capacity) { index, route in codec.writeRoute(route, to: buffer + index * stride) }
+    /// The list protocol of addr_list and route_list: `fill` writes the first `capacity` entries
+    /// and answers how many there are; the count is stored whether or not they all fit.
+    private static func list(capacity: Int, storeCount: (Int) -> Void, fill: (Int) -> Int) -> WasixErrno {
+        let count = fill(capacity)
         storeCount(count)
         return count > capacity ? .overflow : .success
     }
 
+    static func listRoutes(_ port: Port, codec: WireCodec, into buffer: UnsafeMutableRawPointer, capacity: Int,
+                           storeCount: (Int) -> Void) -> WasixErrno {
+        list(capacity: capacity, storeCount: storeCount) { capacity in
+            port.listRoutes(capacity: capacity) { index, route in
+                codec.writeRoute(route, to: buffer + index * codec.layout.routeSize)
+            }
+        }
+    }
+
     static func listAddresses(_ port: Port, codec: WireCodec, into buffer: UnsafeMutableRawPointer, capacity: Int,
                               storeCount: (Int) -> Void) -> WasixErrno {
-        let stride = codec.layout.cidrSize
-        let count = port.listAddresses(capacity: capacity) { index, cidr in codec.writeCIDR(cidr, to: buffer + index * stride) }
-        storeCount(count)
-        return count > capacity ? .overflow : .success
+        list(capacity: capacity, storeCount: storeCount) { capacity in
+            port.listAddresses(capacity: capacity) { index, cidr in
+                codec.writeCIDR(cidr, to: buffer + index * codec.layout.cidrSize)
+            }
+        }
     }
 
     static func bridge(_ port: Port, network: UnsafeRawPointer, networkLength: Int, token: UnsafeRawPointer,
