@@ -19,9 +19,9 @@
 /// grows; freed nodes and edges are reused. Keys are left-aligned in `Key` (an IPv4 address is a
 /// UInt32, IPv6 a UInt128).
 ///
-/// Invariants kept by every operation: an edge's fallback covers the edge's whole slot range; no
-/// node holds 16 equal leaves; no node holds 15 equal leaves beside one child (that is an edge);
-/// no edge's target is a leaf equal to its fallback, or an edge with the same fallback.
+/// Invariants: an edge's fallback covers the edge's whole slot range (always); and, after a
+/// removal, no node on its path holds 16 equal leaves, or 15 beside one other value (that is an
+/// edge), and no edge's target is its own fallback or an edge with the same fallback.
 struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
     private struct Edge {
         /// The skipped nibbles, right-aligned.
@@ -160,6 +160,13 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
             let below = depth + width
             var value = self.value(at: location)
             if !Self.isInternal(value) {
+                if (length - below) % Self.strideBits == 0 {
+                    // The prefix ends on a nibble boundary: one edge leads straight to it.
+                    let edge = Edge(bits: Self.bits(of: network, at: below, count: length - below), fallback: value,
+                                    target: id, nibbles: UInt8((length - below) / Self.strideBits))
+                    set(Self.edgeValue(allocateEdge(edge)), at: location)
+                    return
+                }
                 value = makePath(from: value, below: below, toward: network, length: length)
                 set(value, at: location)
             }
@@ -281,28 +288,26 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
         guard Self.isInternal(value) else { return value }
         if Self.isEdge(value) { return normalizedEdge(Self.index(value)) }
         let node = Self.index(value), base = Self.firstSlot(ofNode: node)
-        var leaf: UInt32? = nil, leafCount = 0, child = -1
-        for slot in base..<(base + Self.nodeSlots) {
-            let slotValue = slots[slot]
-            if Self.isInternal(slotValue) {
-                guard child < 0 else { return value }  // two children: a real branch
-                child = slot - base
-            } else if leaf == nil || leaf == slotValue {
-                leaf = slotValue
-                leafCount += 1
-            } else {
-                return value  // two different answers
-            }
+        // The answer that fills 15 or 16 slots, if one does, and the slot that differs.
+        let first = slots[base]
+        var odd = -1, matches = 0
+        for slot in 0..<Self.nodeSlots {
+            if slots[base + slot] == first { matches += 1 } else { odd = slot }
         }
-        guard let leaf else { return value }
-        if leafCount == Self.nodeSlots {
-            freeNode(node)
-            return leaf
+        var common = first
+        if matches == 1 {
+            // The odd one may be the first slot: then all the others must agree.
+            common = slots[base + 1]
+            odd = 0
+            for slot in 1..<Self.nodeSlots where slots[base + slot] != common { return value }
+        } else if matches < Self.nodeSlots - 1 {
+            return value
         }
-        let childValue = slots[base + child]
+        guard !Self.isInternal(common) else { return value }
+        let oddValue = odd >= 0 ? slots[base + odd] : common
         freeNode(node)
-        let edge = allocateEdge(Edge(bits: Key(child), fallback: leaf, target: childValue, nibbles: 1))
-        return normalizedEdge(edge)
+        guard odd >= 0 else { return common }
+        return normalizedEdge(allocateEdge(Edge(bits: Key(odd), fallback: common, target: oddValue, nibbles: 1)))
     }
 
     private mutating func normalizedEdge(_ edge: Int) -> UInt32 {
