@@ -80,7 +80,11 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
             entries.append(entry)
             ranks.append(rank)
         }
-        if isRoute { routes.add(index, in: entries) } else { onLink.add(index, in: entries) }
+        if isRoute {
+            routes.add(index, key: entry.destination, length: entry.prefixLength)
+        } else {
+            onLink.add(index, key: entry.destination, length: entry.prefixLength)
+        }
         entriesByLength[length] += 1
         trie.insert(entry.destination, length: length, id: index, ranks: ranks)
         return index
@@ -88,7 +92,11 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
 
     mutating func remove(_ index: UInt32) {
         let entry = entries[Int(index)], length = Int(entry.prefixLength)
-        if entry.flags.contains(.route) { routes.remove(index, in: entries) } else { onLink.remove(index, in: entries) }
+        if entry.flags.contains(.route) {
+            routes.remove(index, key: entry.destination, length: entry.prefixLength)
+        } else {
+            onLink.remove(index, key: entry.destination, length: entry.prefixLength)
+        }
         entriesByLength[length] -= 1
         let replacement = bestCovering(entry.destination, length: length)
         trie.remove(entry.destination, length: length, id: index, replacement: replacement)
@@ -117,59 +125,65 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
 
     // MARK: Hash index
 
-    /// An open-addressing hash set of entry indices keyed by the entries' prefixes: 4 bytes a
-    /// slot, linear probing, backward-shift deletion (no tombstones), at most 3/4 full.
+    /// An open-addressing hash set of entry indices keyed by the entries' prefixes, with linear
+    /// probing and backward-shift deletion (no tombstones), at most 3/4 full. Each 8-byte slot
+    /// holds the index and the top 32 bits of the key's hash, so a probe compares an entry only
+    /// when those match, and growing or deleting never reads an entry (the slot's hash says where
+    /// it belongs): in a large table each of those reads would be a cache miss.
     struct PrefixIndex {
-        private var slots: [UInt32] = []
+        private var slots: [UInt64] = []
         private var count = 0
+        private var shift = 0  // 32 - log2(capacity)
 
-        var allocatedBytes: Int { slots.capacity * 4 }
+        var allocatedBytes: Int { slots.capacity * 8 }
 
-        private static func home(_ key: Key, length: UInt8, capacity: Int) -> Int {
+        private static func hash(_ key: Key, length: UInt8) -> UInt32 {
             var folded = UInt64(truncatingIfNeeded: key)
             if Key.bitWidth > 64 { folded ^= UInt64(truncatingIfNeeded: key >> 64) &* 0xff51_afd7_ed55_8ccd }
-            let hash = (folded ^ UInt64(length) << 56) &* 0x9e37_79b9_7f4a_7c15
-            return Int(truncatingIfNeeded: hash >> UInt64(64 - capacity.trailingZeroBitCount))
+            return UInt32(truncatingIfNeeded: ((folded ^ UInt64(length) << 56) &* 0x9e37_79b9_7f4a_7c15) >> 32)
         }
 
-        private func home(of entry: UInt32, in entries: [Entry]) -> Int {
-            Self.home(entries[Int(entry)].destination, length: entries[Int(entry)].prefixLength, capacity: slots.count)
-        }
+        private func home(_ hash: UInt32) -> Int { Int(hash >> UInt32(shift)) }
 
         func find(_ key: Key, length: UInt8, in entries: [Entry]) -> UInt32? {
             guard count > 0 else { return nil }
-            let mask = slots.count - 1
-            var slot = Self.home(key, length: length, capacity: slots.count)
+            let hash = Self.hash(key, length: length), mask = slots.count - 1
+            var slot = home(hash)
             while true {
-                let candidate = slots[slot]
-                if candidate == 0 { return nil }
-                let entry = entries[Int(candidate)]
-                if entry.destination == key && entry.prefixLength == length { return candidate }
+                let stored = slots[slot]
+                if stored == 0 { return nil }
+                let candidate = UInt32(truncatingIfNeeded: stored)
+                if UInt32(stored >> 32) == hash {
+                    let entry = entries[Int(candidate)]
+                    if entry.destination == key && entry.prefixLength == length { return candidate }
+                }
                 slot = (slot + 1) & mask
             }
         }
 
-        mutating func add(_ entry: UInt32, in entries: [Entry]) {
+        mutating func add(_ entry: UInt32, key: Key, length: UInt8) {
             if (count + 1) * 4 > slots.count * 3 {
                 let old = slots
-                slots = [UInt32](repeating: 0, count: max(16, slots.count * 2))
-                for member in old where member != 0 { place(member, in: entries) }
+                let capacity = max(16, slots.count * 2)
+                slots = [UInt64](repeating: 0, count: capacity)
+                shift = 32 - capacity.trailingZeroBitCount
+                for stored in old where stored != 0 { place(stored) }
             }
-            place(entry, in: entries)
+            place(UInt64(Self.hash(key, length: length)) << 32 | UInt64(entry))
             count += 1
         }
 
-        private mutating func place(_ entry: UInt32, in entries: [Entry]) {
+        private mutating func place(_ stored: UInt64) {
             let mask = slots.count - 1
-            var slot = home(of: entry, in: entries)
+            var slot = home(UInt32(stored >> 32))
             while slots[slot] != 0 { slot = (slot + 1) & mask }
-            slots[slot] = entry
+            slots[slot] = stored
         }
 
-        mutating func remove(_ entry: UInt32, in entries: [Entry]) {
-            let mask = slots.count - 1
-            var hole = home(of: entry, in: entries)
-            while slots[hole] != entry { hole = (hole + 1) & mask }
+        mutating func remove(_ entry: UInt32, key: Key, length: UInt8) {
+            let stored = UInt64(Self.hash(key, length: length)) << 32 | UInt64(entry), mask = slots.count - 1
+            var hole = home(UInt32(stored >> 32))
+            while slots[hole] != stored { hole = (hole + 1) & mask }
             // Shift later members of the probe run back so that no search stops early at the hole.
             var slot = hole
             while true {
@@ -177,8 +191,7 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
                 let candidate = slots[slot]
                 if candidate == 0 { break }
                 // Movable when its home is not cyclically within (hole, slot].
-                let home = home(of: candidate, in: entries)
-                if (slot - home) & mask >= (slot - hole) & mask {
+                if (slot - home(UInt32(candidate >> 32))) & mask >= (slot - hole) & mask {
                     slots[hole] = candidate
                     hole = slot
                 }
