@@ -30,7 +30,7 @@ SWIFT_RELEASE := -c release --product wasixnet --scratch-path $(SCRATCH) --disab
   -Xlinker --version-script=$(CURDIR)/wasixnet.map \
   -Xlinker -soname=$(SO_NAME) -Xlinker -z -Xlinker defs
 
-.PHONY: build install deps demo test test-swift check-exports check-header test-abi test-examples bench clean
+.PHONY: build install deps demo test test-swift check-exports check-header test-abi test-udp-abi test-examples bench clean
 
 # System packages the tests and examples need; installed when missing and we are root.
 deps:
@@ -62,7 +62,7 @@ demo: deps install
 	$(CC) -std=c11 -Wall -Wextra -O2 examples/c/main.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/example_c
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/example_c
 
-test: deps test-swift check-exports check-header test-abi test-examples
+test: deps test-swift check-exports check-header test-abi test-udp-abi test-examples
 	@echo "make test: all suites passed"
 
 test-swift:
@@ -99,6 +99,12 @@ test-abi: deps install
 	$(CC) $(CFLAGS_TEST) -I$(PREFIX)/include Tests/abi/ffi_abi_test.c $$(pkg-config --cflags --libs libffi) -ldl \
 	  -o $(OUT)/ffi_abi_test
 	env -i $(OUT)/ffi_abi_test $(LIBDIR)/$(SO_NAME)
+
+# The socket calls on the installed library, built through pkg-config: loopback only.
+test-udp-abi: deps install
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_TEST) Tests/abi/udp_abi_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_abi_test
+	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_abi_test
 
 # The examples, built as a user builds them (pkg-config) and run with no Swift toolchain in reach.
 test-examples: deps install

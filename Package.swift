@@ -15,8 +15,12 @@ let package = Package(
         // Static tables that point at the Swift @c functions: kept apart from CWasixNet so that
         // targets which only need the header's types do not link undefined symbols.
         .target(name: "CWasixNetTables", dependencies: ["CWasixNet"], path: "Sources/CWasixNetTables"),
+        // What Swift cannot see of Linux's socket API (mmsghdr, sendmmsg/recvmmsg, cmsg, UDP GSO):
+        // thin C declarations, no logic. The core calls it only from System/Syscalls.swift (its
+        // mmsghdr type is also what UDP/ builds batches in).
+        .target(name: "CWasixNetSystem", path: "Sources/CWasixNetSystem"),
         // The core: plain Swift values, no C layouts.
-        .target(name: "WasixNet", path: "Sources/WasixNet"),
+        .target(name: "WasixNet", dependencies: ["CWasixNetSystem"], path: "Sources/WasixNet"),
         // The C face: decode, call the core, encode.
         .target(
             name: "WasixNetABI",

@@ -510,6 +510,278 @@ wasixnet_errno_t wasixnet_guest_port_route_list(wasixnet_port_t *port, const was
                                                 uint64_t routes, uint64_t nroutes);
 
 /* ---------------------------------------------------------------------------------------------
+ * wasi:sockets/udp (WASI 0.2): UDP sockets with batch send and batch receive
+ *
+ * The calls of the WIT resources `udp-socket`, `incoming-datagram-stream` and
+ * `outgoing-datagram-stream`, with the WIT's exact rules, carried out with one `sendmmsg` per
+ * batch (runs of equal-sized datagrams to one peer coalesced with UDP GSO) and one `recvmmsg` per
+ * receive. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
+ * itself once `wasixnet_udp_stream` succeeded; each call of it starts fresh streams.
+ *
+ * Every call answers a wasixnet_sock_status_t: WASIXNET_SOCK_OK (0), WASIXNET_SOCK_TRAP (-1) when
+ * the guest broke the protocol (the runtime must trap the guest: it is not an error code the guest
+ * may see), or 1 + the discriminant of the wasi:sockets `error-code` the WIT call returns.
+ * A NULL socket or a NULL required pointer is WASIXNET_SOCK_E_INVALID_ARGUMENT.
+ * ------------------------------------------------------------------------------------------- */
+typedef int32_t wasixnet_sock_status_t;
+
+#define WASIXNET_SOCK_OK 0
+#define WASIXNET_SOCK_TRAP (-1)
+
+/* The wasi:sockets `error-code` enum in order, as statuses (1 + discriminant):
+ * XX(status, NAME, "wit-name"). The WASIXNET_SOCK_E_* values and wasixnet_sock_status_name are
+ * derived from this one list. */
+#define WASIXNET_SOCK_ERROR_MAP(XX) \
+    XX(1, UNKNOWN, "unknown") XX(2, ACCESS_DENIED, "access-denied") XX(3, NOT_SUPPORTED, "not-supported") \
+    XX(4, INVALID_ARGUMENT, "invalid-argument") XX(5, OUT_OF_MEMORY, "out-of-memory") XX(6, TIMEOUT, "timeout") \
+    XX(7, CONCURRENCY_CONFLICT, "concurrency-conflict") XX(8, NOT_IN_PROGRESS, "not-in-progress") \
+    XX(9, WOULD_BLOCK, "would-block") XX(10, INVALID_STATE, "invalid-state") \
+    XX(11, NEW_SOCKET_LIMIT, "new-socket-limit") XX(12, ADDRESS_NOT_BINDABLE, "address-not-bindable") \
+    XX(13, ADDRESS_IN_USE, "address-in-use") XX(14, REMOTE_UNREACHABLE, "remote-unreachable") \
+    XX(15, CONNECTION_REFUSED, "connection-refused") XX(16, CONNECTION_RESET, "connection-reset") \
+    XX(17, CONNECTION_ABORTED, "connection-aborted") XX(18, DATAGRAM_TOO_LARGE, "datagram-too-large") \
+    XX(19, NAME_UNRESOLVABLE, "name-unresolvable") XX(20, TEMPORARY_RESOLVER_FAILURE, "temporary-resolver-failure") \
+    XX(21, PERMANENT_RESOLVER_FAILURE, "permanent-resolver-failure")
+
+#define WASIXNET_SOCK_E_UNKNOWN 1
+#define WASIXNET_SOCK_E_ACCESS_DENIED 2
+#define WASIXNET_SOCK_E_NOT_SUPPORTED 3
+#define WASIXNET_SOCK_E_INVALID_ARGUMENT 4
+#define WASIXNET_SOCK_E_OUT_OF_MEMORY 5
+#define WASIXNET_SOCK_E_TIMEOUT 6
+#define WASIXNET_SOCK_E_CONCURRENCY_CONFLICT 7
+#define WASIXNET_SOCK_E_NOT_IN_PROGRESS 8
+#define WASIXNET_SOCK_E_WOULD_BLOCK 9
+#define WASIXNET_SOCK_E_INVALID_STATE 10
+#define WASIXNET_SOCK_E_NEW_SOCKET_LIMIT 11
+#define WASIXNET_SOCK_E_ADDRESS_NOT_BINDABLE 12
+#define WASIXNET_SOCK_E_ADDRESS_IN_USE 13
+#define WASIXNET_SOCK_E_REMOTE_UNREACHABLE 14
+#define WASIXNET_SOCK_E_CONNECTION_REFUSED 15
+#define WASIXNET_SOCK_E_CONNECTION_RESET 16
+#define WASIXNET_SOCK_E_CONNECTION_ABORTED 17
+#define WASIXNET_SOCK_E_DATAGRAM_TOO_LARGE 18
+#define WASIXNET_SOCK_E_NAME_UNRESOLVABLE 19
+#define WASIXNET_SOCK_E_TEMPORARY_RESOLVER_FAILURE 20
+#define WASIXNET_SOCK_E_PERMANENT_RESOLVER_FAILURE 21
+#define WASIXNET_SOCK_ERROR_COUNT 21
+
+/* The list and the macros cannot drift: each macro is checked against the list's number. */
+#define WASIXNET_CHECK_SOCK_ERROR_(status, name, text) \
+    WASIXNET_STATIC_ASSERT(WASIXNET_SOCK_E_##name == (status), "WASIXNET_SOCK_E_" #name " matches WASIXNET_SOCK_ERROR_MAP");
+WASIXNET_SOCK_ERROR_MAP(WASIXNET_CHECK_SOCK_ERROR_)
+#undef WASIXNET_CHECK_SOCK_ERROR_
+
+/* Returns the name of a status: "ok", "trap", or the WIT name of the error ("invalid-argument");
+ * "unknown-status" for any other value. A static string, never freed. */
+const char *wasixnet_sock_status_name(wasixnet_sock_status_t status);
+
+/* Address family of a socket and tag of wasixnet_ip_socket_address_t (the WIT's discriminants). */
+#define WASIXNET_IP_FAMILY_IPV4 0
+#define WASIXNET_IP_FAMILY_IPV6 1
+
+/* An `ip-socket-address` in the canonical ABI's layout, so the same bytes serve host calls and
+ * guest memory: `tag` 0 (ipv4) or 1 (ipv6), then the case's record at byte 4. Numbers are
+ * host-order values as the canonical ABI lifts them: `port` is the port number; IPv4 `address`
+ * holds the four octets in dotted order; IPv6 `address` holds the eight groups as numbers
+ * (2001:db8::1 is {0x2001, 0x0db8, 0, 0, 0, 0, 0, 1}); `flow_info` and `scope_id` as
+ * sin6_flowinfo and sin6_scope_id mean them. Bytes a case does not use are written as zero. */
+typedef struct wasixnet_ipv4_socket_address {
+    uint16_t port;
+    uint8_t address[4];
+} wasixnet_ipv4_socket_address_t;
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_ipv4_socket_address_t) == 6, "ipv4_socket_address size");
+WASIXNET_STATIC_ASSERT(WASIXNET_ALIGNOF(wasixnet_ipv4_socket_address_t) == 2, "ipv4_socket_address align");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv4_socket_address_t, port) == 0, "ipv4_socket_address.port");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv4_socket_address_t, address) == 2, "ipv4_socket_address.address");
+
+typedef struct wasixnet_ipv6_socket_address {
+    uint16_t port;
+    uint32_t flow_info;
+    uint16_t address[8];
+    uint32_t scope_id;
+} wasixnet_ipv6_socket_address_t;
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_ipv6_socket_address_t) == 28, "ipv6_socket_address size");
+WASIXNET_STATIC_ASSERT(WASIXNET_ALIGNOF(wasixnet_ipv6_socket_address_t) == 4, "ipv6_socket_address align");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv6_socket_address_t, port) == 0, "ipv6_socket_address.port");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv6_socket_address_t, flow_info) == 4, "ipv6_socket_address.flow_info");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv6_socket_address_t, address) == 8, "ipv6_socket_address.address");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ipv6_socket_address_t, scope_id) == 24, "ipv6_socket_address.scope_id");
+
+typedef struct wasixnet_ip_socket_address {
+    uint8_t tag; /* WASIXNET_IP_FAMILY_IPV4 or WASIXNET_IP_FAMILY_IPV6 */
+    union {
+        wasixnet_ipv4_socket_address_t ipv4;
+        wasixnet_ipv6_socket_address_t ipv6;
+    } u;
+} wasixnet_ip_socket_address_t;
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_ip_socket_address_t) == 32, "ip_socket_address size");
+WASIXNET_STATIC_ASSERT(WASIXNET_ALIGNOF(wasixnet_ip_socket_address_t) == 4, "ip_socket_address align");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, tag) == 0, "ip_socket_address.tag");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u) == 4, "ip_socket_address.u");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv4.port) == 4, "ip_socket_address.u.ipv4.port");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv4.address) == 6, "ip_socket_address.u.ipv4.address");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.port) == 4, "ip_socket_address.u.ipv6.port");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.flow_info) == 8, "ip_socket_address.u.ipv6.flow_info");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.address) == 12, "ip_socket_address.u.ipv6.address");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.scope_id) == 28, "ip_socket_address.u.ipv6.scope_id");
+
+/* A UDP socket: one `udp-socket` with its current pair of datagram streams. */
+#ifdef WASIXNET_HEADER_CHECK
+typedef void wasixnet_udp_socket_t; /* the drift check's spelling, as for wasixnet_port_t */
+#else
+typedef struct wasixnet_udp_socket wasixnet_udp_socket_t;
+#endif
+
+/* The most datagrams check_send grants and one send takes (UIO_MAXIOV). */
+#define WASIXNET_UDP_MAX_PERMITS 1024u
+/* A datagram longer than this is WASIXNET_SOCK_E_DATAGRAM_TOO_LARGE without a syscall. */
+#define WASIXNET_UDP_MAX_DATAGRAM 65535u
+
+/* `create-udp-socket`: makes an unbound socket of `family` (WASIXNET_IP_FAMILY_*) and stores it in
+ * *out. With a `port` (nullable), the socket's sends obey the port's WASIXNET_PORT_ENFORCE_ROUTES;
+ * the socket keeps the port alive until it is freed. IPv6 sockets are IPV6_V6ONLY: never
+ * dual-stack. INVALID_ARGUMENT: a family other than 0 or 1, or `out` NULL; NEW_SOCKET_LIMIT: out
+ * of descriptors; NOT_SUPPORTED: the host has no such family. Free it with wasixnet_udp_free. */
+wasixnet_sock_status_t wasixnet_udp_create(wasixnet_port_t *port, uint8_t family, wasixnet_udp_socket_t **out);
+
+/* Closes the socket and releases it. NULL is a no-op. The socket must not be used afterwards. */
+void wasixnet_udp_free(wasixnet_udp_socket_t *socket);
+
+/* `start-bind`: binds the socket to `local` (port 0: an ephemeral port; the unspecified address:
+ * every local address). The bind happens here and reports its errors here. INVALID_STATE: not a
+ * fresh socket (a second start_bind included); INVALID_ARGUMENT: a tag other than 0/1, the other
+ * family, or an IPv4-mapped address on an IPv6 socket; ADDRESS_IN_USE; ADDRESS_NOT_BINDABLE: not
+ * a local address; ACCESS_DENIED: a privileged port. */
+wasixnet_sock_status_t wasixnet_udp_start_bind(wasixnet_udp_socket_t *socket, const wasixnet_ip_socket_address_t *local);
+
+/* `finish-bind`: completes start_bind. NOT_IN_PROGRESS without a start_bind in progress. */
+wasixnet_sock_status_t wasixnet_udp_finish_bind(wasixnet_udp_socket_t *socket);
+
+/* `stream`: starts fresh streams, limited to `remote` (connect) or open to every peer (`remote`
+ * NULL; a previous association is dissolved and the bound local address kept). Permits reset to
+ * 0. Routes are not checked here but at send. INVALID_STATE: not bound; INVALID_ARGUMENT: a tag
+ * other than 0/1, the other family, an IPv4-mapped address on an IPv6 socket, an unspecified
+ * address or port 0 (these change nothing); the kernel's errors of connect, mapped as for send,
+ * leave the socket bound with no streams. */
+wasixnet_sock_status_t wasixnet_udp_stream(wasixnet_udp_socket_t *socket, const wasixnet_ip_socket_address_t *remote);
+
+/* `local-address`: writes the bound address (after stream, the one the kernel chose for the
+ * peer). INVALID_STATE: not bound (start_bind alone is not enough). */
+wasixnet_sock_status_t wasixnet_udp_local_address(wasixnet_udp_socket_t *socket, wasixnet_ip_socket_address_t *out);
+
+/* `remote-address`: writes the address given to stream, every field as given. INVALID_STATE: not
+ * streaming to a specific peer. */
+wasixnet_sock_status_t wasixnet_udp_remote_address(wasixnet_udp_socket_t *socket, wasixnet_ip_socket_address_t *out);
+
+/* `address-family`: WASIXNET_IP_FAMILY_IPV4 or WASIXNET_IP_FAMILY_IPV6; 255 for a NULL socket. */
+uint8_t wasixnet_udp_address_family(wasixnet_udp_socket_t *socket);
+
+/* `unicast-hop-limit` / `set-unicast-hop-limit`: IP_TTL or IPV6_UNICAST_HOPS. Setting 0 is
+ * INVALID_ARGUMENT. */
+wasixnet_sock_status_t wasixnet_udp_unicast_hop_limit(wasixnet_udp_socket_t *socket, uint8_t *out);
+wasixnet_sock_status_t wasixnet_udp_set_unicast_hop_limit(wasixnet_udp_socket_t *socket, uint8_t value);
+
+/* `receive-buffer-size` / `send-buffer-size` and their setters: SO_RCVBUF / SO_SNDBUF. Setting 0
+ * is INVALID_ARGUMENT; other values are clamped by the kernel (to its limits); reading back gives
+ * the size in effect as it was set (Linux stores twice the value: it is halved back). */
+wasixnet_sock_status_t wasixnet_udp_receive_buffer_size(wasixnet_udp_socket_t *socket, uint64_t *out);
+wasixnet_sock_status_t wasixnet_udp_set_receive_buffer_size(wasixnet_udp_socket_t *socket, uint64_t value);
+wasixnet_sock_status_t wasixnet_udp_send_buffer_size(wasixnet_udp_socket_t *socket, uint64_t *out);
+wasixnet_sock_status_t wasixnet_udp_set_send_buffer_size(wasixnet_udp_socket_t *socket, uint64_t value);
+
+/* The socket's descriptor, for the runtime's poll loop (the streams' `subscribe` pollables):
+ * POLLOUT means check_send would grant at least one datagram, POLLIN that receive has a
+ * datagram. Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
+int wasixnet_udp_fd(wasixnet_udp_socket_t *socket);
+
+/* `check-send`: never blocks and never answers WOULD_BLOCK. Grants WASIXNET_UDP_MAX_PERMITS
+ * datagrams for the next send when the kernel's send buffer has room (POLLOUT), else 0; after 0,
+ * the descriptor turns POLLOUT when a grant is possible again. INVALID_STATE before stream. */
+wasixnet_sock_status_t wasixnet_udp_check_send(wasixnet_udp_socket_t *socket, uint64_t *permits);
+
+/* One `outgoing-datagram`: `len` bytes at `data` (NULL only with len 0) to `remote_address`
+ * (NULL: none, the peer given to stream). */
+typedef struct wasixnet_outgoing_datagram {
+    const uint8_t *data;
+    size_t len;
+    const wasixnet_ip_socket_address_t *remote_address;
+} wasixnet_outgoing_datagram_t;
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_outgoing_datagram_t) == 3 * sizeof(void *), "outgoing_datagram size");
+WASIXNET_STATIC_ASSERT(WASIXNET_ALIGNOF(wasixnet_outgoing_datagram_t) == sizeof(void *), "outgoing_datagram align");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_outgoing_datagram_t, data) == 0, "outgoing_datagram.data");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_outgoing_datagram_t, len) == sizeof(void *), "outgoing_datagram.len");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_outgoing_datagram_t, remote_address) == 2 * sizeof(void *),
+                       "outgoing_datagram.remote_address");
+
+/* `send`: sends `datagrams[0 .. count)` in order and stores in *sent how many went (or were
+ * queued), with one sendmmsg per batch and UDP GSO for runs of equal-sized datagrams to one peer.
+ * Rules, in order:
+ *   - INVALID_STATE before stream.
+ *   - The grant is checked first: more datagrams than the last check_send granted, or a non-empty
+ *     send with no check_send since the last send, is WASIXNET_SOCK_TRAP (nothing sent, nothing
+ *     changed). Every send, empty or not, uses the grant up. count 0 is OK with *sent = 0.
+ *   - Each datagram is checked, in order, before any syscall; the first invalid one at index i
+ *     ends the batch: i == 0 answers its error, else the first i are sent. Invalid: more than
+ *     65535 bytes (DATAGRAM_TOO_LARGE); NULL data with a non-zero len, a tag other than 0/1, the
+ *     other family, an IPv4-mapped address on an IPv6 socket, an unspecified address, port 0, an
+ *     address that differs in any field from the connected peer's, no address when not connected
+ *     (INVALID_ARGUMENT); with the socket's port enforcing routes, a destination no live route or
+ *     own prefix leads to (REMOTE_UNREACHABLE).
+ *   - Once one datagram was sent the answer is OK with the count; kernel errors after it are
+ *     dropped. With none sent: EAGAIN is OK with 0; EMSGSIZE DATAGRAM_TOO_LARGE; ECONNREFUSED
+ *     CONNECTION_REFUSED; ECONNRESET, EHOSTUNREACH, EHOSTDOWN, ENETUNREACH, ENETDOWN, ENONET
+ *     REMOTE_UNREACHABLE; ENOMEM, ENOBUFS OUT_OF_MEMORY; EACCES, EPERM ACCESS_DENIED.
+ *   - If the kernel refuses GSO (EIO or EINVAL on a coalesced message) the socket stops using it
+ *     and sends those datagrams one by one: nothing is lost or sent twice, the count is exact.
+ * `sent` is required; it is written on OK only. */
+wasixnet_sock_status_t wasixnet_udp_send(wasixnet_udp_socket_t *socket, const wasixnet_outgoing_datagram_t *datagrams,
+                                         size_t count, uint64_t *sent);
+
+/* One `incoming-datagram`, received into the caller's buffer: `data` and `capacity` are the
+ * caller's (data may be NULL with capacity 0); receive stores `len` (bytes stored, at most
+ * capacity), `truncated` (1 when the datagram was longer than capacity, its tail lost) and the
+ * sender's `remote_address`. */
+typedef struct wasixnet_incoming_datagram {
+    uint8_t *data;
+    size_t capacity;
+    size_t len;
+    uint8_t truncated;
+    wasixnet_ip_socket_address_t remote_address;
+} wasixnet_incoming_datagram_t;
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_incoming_datagram_t) == 3 * sizeof(void *) + 36 + (sizeof(void *) == 8 ? 4 : 0),
+                       "incoming_datagram size");
+WASIXNET_STATIC_ASSERT(WASIXNET_ALIGNOF(wasixnet_incoming_datagram_t) == sizeof(void *), "incoming_datagram align");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, data) == 0, "incoming_datagram.data");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, capacity) == sizeof(void *), "incoming_datagram.capacity");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, len) == 2 * sizeof(void *), "incoming_datagram.len");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, truncated) == 3 * sizeof(void *),
+                       "incoming_datagram.truncated");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, remote_address) == 3 * sizeof(void *) + 4,
+                       "incoming_datagram.remote_address");
+
+/* `receive`: receives up to `max_results` datagrams (at most WASIXNET_UDP_MAX_PERMITS a call)
+ * into out[0 .. *received) with one recvmmsg. Never blocks and never answers WOULD_BLOCK: with
+ * nothing queued it is OK with 0. When streaming to a peer, datagrams from others are dropped,
+ * those queued before stream included. Zero-length datagrams are datagrams. INVALID_STATE before
+ * stream; errors of the kernel mapped as for send, when nothing was received. `out` may be NULL
+ * only with max_results 0; `received` is required. */
+wasixnet_sock_status_t wasixnet_udp_receive(wasixnet_udp_socket_t *socket, wasixnet_incoming_datagram_t *out,
+                                            size_t max_results, size_t *received);
+
+/* `send` as a component runtime lifts it: `list_ptr` and `list_len` are a canonical-ABI
+ * list<outgoing-datagram> in the guest's memory, elements of WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE
+ * bytes: data pointer u32 @0, data length u32 @4, option tag u8 @8, ip-socket-address @12 (the
+ * layout of wasixnet_ip_socket_address_t). The whole list is lifted before anything else: the list
+ * or a datagram's bytes outside [0, memory_size), or an option or address tag other than 0 or 1,
+ * is WASIXNET_SOCK_TRAP with nothing sent. Then the rules of wasixnet_udp_send apply. Only
+ * guest->pointer_size 4 is defined (8: NOT_SUPPORTED; others, a NULL guest or a NULL memory with a
+ * non-zero size: INVALID_ARGUMENT); guest->layout is not used. */
+#define WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE 44u
+wasixnet_sock_status_t wasixnet_guest_udp_send(wasixnet_udp_socket_t *socket, const wasixnet_guest_t *guest,
+                                               uint64_t list_ptr, uint64_t list_len, uint64_t *sent);
+
+/* ---------------------------------------------------------------------------------------------
  * Runtime integration: one table of imports to register in one loop
  * ------------------------------------------------------------------------------------------- */
 
@@ -535,8 +807,9 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_import_t, results) == 3 * sizeof(void *
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_import_t, call) == 4 * sizeof(void *), "import.call");
 
 /* Returns the static table of imports and stores its length in *count (when count is not NULL):
- * today the 13 port calls for wasix_32v1 and then for wasix_64v1, 26 entries. Later versions
- * may add entries, so loop over *count. */
+ * today the 13 port calls for wasix_32v1 and then for wasix_64v1, 26 entries, each module's in
+ * the order of the wasix_v1 witx (port_bridge ... port_mac, port_addr_list, ... port_route_list).
+ * Later versions may add entries, so loop over *count and match entries by name. */
 const wasixnet_import_t *wasixnet_imports(size_t *count);
 
 /* ---------------------------------------------------------------------------------------------
@@ -581,8 +854,30 @@ typedef struct wasixnet_plugin_v1 {
     wasixnet_errno_t (*guest_port_route_remove)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
     wasixnet_errno_t (*guest_port_route_clear)(wasixnet_port_t *, const wasixnet_guest_t *);
     wasixnet_errno_t (*guest_port_route_list)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t);
+    /* wasi:sockets/udp, appended in the order of their declarations above */
+    const char *(*sock_status_name)(wasixnet_sock_status_t);
+    wasixnet_sock_status_t (*udp_create)(wasixnet_port_t *, uint8_t, wasixnet_udp_socket_t **);
+    void (*udp_free)(wasixnet_udp_socket_t *);
+    wasixnet_sock_status_t (*udp_start_bind)(wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *);
+    wasixnet_sock_status_t (*udp_finish_bind)(wasixnet_udp_socket_t *);
+    wasixnet_sock_status_t (*udp_stream)(wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *);
+    wasixnet_sock_status_t (*udp_local_address)(wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *);
+    wasixnet_sock_status_t (*udp_remote_address)(wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *);
+    uint8_t (*udp_address_family)(wasixnet_udp_socket_t *);
+    wasixnet_sock_status_t (*udp_unicast_hop_limit)(wasixnet_udp_socket_t *, uint8_t *);
+    wasixnet_sock_status_t (*udp_set_unicast_hop_limit)(wasixnet_udp_socket_t *, uint8_t);
+    wasixnet_sock_status_t (*udp_receive_buffer_size)(wasixnet_udp_socket_t *, uint64_t *);
+    wasixnet_sock_status_t (*udp_set_receive_buffer_size)(wasixnet_udp_socket_t *, uint64_t);
+    wasixnet_sock_status_t (*udp_send_buffer_size)(wasixnet_udp_socket_t *, uint64_t *);
+    wasixnet_sock_status_t (*udp_set_send_buffer_size)(wasixnet_udp_socket_t *, uint64_t);
+    int (*udp_fd)(wasixnet_udp_socket_t *);
+    wasixnet_sock_status_t (*udp_check_send)(wasixnet_udp_socket_t *, uint64_t *);
+    wasixnet_sock_status_t (*udp_send)(wasixnet_udp_socket_t *, const wasixnet_outgoing_datagram_t *, size_t, uint64_t *);
+    wasixnet_sock_status_t (*udp_receive)(wasixnet_udp_socket_t *, wasixnet_incoming_datagram_t *, size_t, size_t *);
+    wasixnet_sock_status_t (*guest_udp_send)(wasixnet_udp_socket_t *, const wasixnet_guest_t *, uint64_t, uint64_t,
+                                             uint64_t *);
 } wasixnet_plugin_v1_t;
-WASIXNET_STATIC_ASSERT(sizeof(wasixnet_plugin_v1_t) == 8 + 33 * sizeof(void *), "plugin_v1 size");
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_plugin_v1_t) == 8 + 53 * sizeof(void *), "plugin_v1 size");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, abi_version) == 0, "plugin_v1.abi_version");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, struct_size) == 4, "plugin_v1.struct_size");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, abi_version_fn) == 8, "plugin_v1.abi_version_fn");
@@ -591,6 +886,46 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, port_route_lookup) == 8 + 
                        "plugin_v1.port_route_lookup");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, guest_port_route_list) == 8 + 32 * sizeof(void *),
                        "plugin_v1.guest_port_route_list");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, sock_status_name) == 8 + 33 * sizeof(void *),
+                       "plugin_v1.sock_status_name");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_create) == 8 + 34 * sizeof(void *),
+                       "plugin_v1.udp_create");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_free) == 8 + 35 * sizeof(void *),
+                       "plugin_v1.udp_free");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_start_bind) == 8 + 36 * sizeof(void *),
+                       "plugin_v1.udp_start_bind");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_finish_bind) == 8 + 37 * sizeof(void *),
+                       "plugin_v1.udp_finish_bind");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_stream) == 8 + 38 * sizeof(void *),
+                       "plugin_v1.udp_stream");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_local_address) == 8 + 39 * sizeof(void *),
+                       "plugin_v1.udp_local_address");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_remote_address) == 8 + 40 * sizeof(void *),
+                       "plugin_v1.udp_remote_address");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_address_family) == 8 + 41 * sizeof(void *),
+                       "plugin_v1.udp_address_family");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_unicast_hop_limit) == 8 + 42 * sizeof(void *),
+                       "plugin_v1.udp_unicast_hop_limit");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_unicast_hop_limit) == 8 + 43 * sizeof(void *),
+                       "plugin_v1.udp_set_unicast_hop_limit");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_receive_buffer_size) == 8 + 44 * sizeof(void *),
+                       "plugin_v1.udp_receive_buffer_size");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_receive_buffer_size) == 8 + 45 * sizeof(void *),
+                       "plugin_v1.udp_set_receive_buffer_size");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_send_buffer_size) == 8 + 46 * sizeof(void *),
+                       "plugin_v1.udp_send_buffer_size");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_send_buffer_size) == 8 + 47 * sizeof(void *),
+                       "plugin_v1.udp_set_send_buffer_size");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_fd) == 8 + 48 * sizeof(void *),
+                       "plugin_v1.udp_fd");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_check_send) == 8 + 49 * sizeof(void *),
+                       "plugin_v1.udp_check_send");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_send) == 8 + 50 * sizeof(void *),
+                       "plugin_v1.udp_send");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_receive) == 8 + 51 * sizeof(void *),
+                       "plugin_v1.udp_receive");
+WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, guest_udp_send) == 8 + 52 * sizeof(void *),
+                       "plugin_v1.guest_udp_send");
 
 /* Returns the library's static plugin table. A host that dlopens the library checks
  * `abi_version == WASIXNET_ABI_VERSION` and `struct_size >= sizeof(wasixnet_plugin_v1_t)`. */

@@ -120,24 +120,34 @@ public final class Port: Sendable {
     /// The route a datagram to `destination` takes, and whether it is deprecated.
     public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
         guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
+        return withLiveTable { routes, now in
+            guard let route = routes.longestMatchInPlace(for: address) else { return .failure(.netunreach) }
+            return .success((route, now.map(route.isDeprecated(at:)) ?? false))
+        }
+    }
+
+    /// Runs `query` on the routing table, with the lock held, once what is gone at the current
+    /// instant has been dropped. The clock is read (never under the lock) only while some route
+    /// has a lifetime; `now` is nil when none has.
+    private func withLiveTable<Answer: Sendable>(_ query: @Sendable (inout RouteTable, _ now: UInt64?) -> Answer) -> Answer {
         var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
         while true {
-            let answer = state.withLock { state -> Result<(route: Route, deprecated: Bool), WasixErrno>? in
-                if state.routes.routesWithLifetimes > 0 && now == nil { return nil }
-                let match = state.routes.liveMatch(for: address, at: now)
-                timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
-                guard let route = match else { return .failure(.netunreach) }
-                return .success((route, now.map(route.isDeprecated(at:)) ?? false))
+            let answer = state.withLock { state -> Answer? in
+                if state.routes.routesWithLifetimes > 0 {
+                    guard let now else { return nil }
+                    expire(&state, at: now)
+                }
+                return query(&state.routes, now)
             }
             if let answer { return answer }
             now = clock()  // a route with a lifetime came in meanwhile: read the clock unlocked, then again
         }
     }
 
-    /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES).
+    /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): the cheap form
+    /// of `lookup`, for the per-datagram path.
     public func hasRoute(to address: IPAddress) -> Bool {
-        if case .success = lookup(.ip(ScopedAddress(address))) { return true }
-        return false
+        withLiveTable { routes, _ in routes.reaches(address) }
     }
 
     // MARK: Own addresses

@@ -66,16 +66,15 @@ public struct RouteTable {
         return id == .none ? nil : route(of: id)
     }
 
-    /// `longestMatch(for:)` after dropping what is gone at `now` (nil: no route has a lifetime).
-    /// Mutating, and so handed the table in place: the query paths call this one, since the
-    /// compiler copies the whole table to call a non-mutating method on it from inside a lock.
-    public mutating func liveMatch(for address: IPAddress, at now: UInt64?) -> Route? {
-        if let now, let next = nextExpiry, next <= now { expireRoutes(at: now) }
-        return longestMatch(for: address)
-    }
+    /// `longestMatch(for:)` on the table in place. The query paths call this form: the compiler
+    /// copies the whole table to call a non-mutating method on it from inside a lock.
+    public mutating func longestMatchInPlace(for address: IPAddress) -> Route? { longestMatch(for: address) }
 
     /// Whether any route or own prefix leads to `address` (the cheap form of `longestMatch`).
     public func hasRoute(to address: IPAddress) -> Bool { matchID(for: address) != .none }
+
+    /// `hasRoute(to:)` on the table in place (see `liveMatch`): for the per-datagram path.
+    public mutating func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }
 
     /// Calls `body` with each route in insertion order until it returns false.
     public func forEachRoute(_ body: (Route) -> Bool) {

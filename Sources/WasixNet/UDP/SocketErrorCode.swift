@@ -1,0 +1,87 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The wasi:sockets `error-code` enum, in the WIT's order (the raw value is the discriminant).
+public enum SocketErrorCode: UInt8, Error, Sendable, CaseIterable, CustomStringConvertible {
+    case unknown
+    case accessDenied
+    case notSupported
+    case invalidArgument
+    case outOfMemory
+    case timeout
+    case concurrencyConflict
+    case notInProgress
+    case wouldBlock
+    case invalidState
+    case newSocketLimit
+    case addressNotBindable
+    case addressInUse
+    case remoteUnreachable
+    case connectionRefused
+    case connectionReset
+    case connectionAborted
+    case datagramTooLarge
+    case nameUnresolvable
+    case temporaryResolverFailure
+    case permanentResolverFailure
+
+    /// The WIT name: "invalid-argument".
+    public var description: String {
+        switch self {
+        case .unknown: "unknown"
+        case .accessDenied: "access-denied"
+        case .notSupported: "not-supported"
+        case .invalidArgument: "invalid-argument"
+        case .outOfMemory: "out-of-memory"
+        case .timeout: "timeout"
+        case .concurrencyConflict: "concurrency-conflict"
+        case .notInProgress: "not-in-progress"
+        case .wouldBlock: "would-block"
+        case .invalidState: "invalid-state"
+        case .newSocketLimit: "new-socket-limit"
+        case .addressNotBindable: "address-not-bindable"
+        case .addressInUse: "address-in-use"
+        case .remoteUnreachable: "remote-unreachable"
+        case .connectionRefused: "connection-refused"
+        case .connectionReset: "connection-reset"
+        case .connectionAborted: "connection-aborted"
+        case .datagramTooLarge: "datagram-too-large"
+        case .nameUnresolvable: "name-unresolvable"
+        case .temporaryResolverFailure: "temporary-resolver-failure"
+        case .permanentResolverFailure: "permanent-resolver-failure"
+        }
+    }
+
+    /// The error a kernel errno stands for (CONTRACT §5.1, the WIT's "Typical errors" and the
+    /// enum's own POSIX equivalents). EAGAIN is `wouldBlock` here: callers that never report
+    /// would-block turn it into "nothing done" before they get this far.
+    public init(_ errno: SystemErrno) {
+        switch errno.rawValue {
+        case EAGAIN: self = .wouldBlock
+        case EMSGSIZE: self = .datagramTooLarge
+        case ECONNREFUSED: self = .connectionRefused
+        case ECONNRESET, EHOSTUNREACH, EHOSTDOWN, ENETUNREACH, ENETDOWN, ENONET, ENETRESET: self = .remoteUnreachable
+        case ENOMEM, ENOBUFS: self = .outOfMemory
+        case EACCES, EPERM: self = .accessDenied
+        case EADDRINUSE: self = .addressInUse
+        case EADDRNOTAVAIL: self = .addressNotBindable
+        case EMFILE, ENFILE: self = .newSocketLimit
+        case EINVAL, EISCONN, EDESTADDRREQ: self = .invalidArgument
+        case EAFNOSUPPORT, EOPNOTSUPP, EPROTONOSUPPORT, ENOPROTOOPT, EPFNOSUPPORT: self = .notSupported
+        case ETIMEDOUT: self = .timeout
+        case EALREADY: self = .concurrencyConflict
+        case ECONNABORTED: self = .connectionAborted
+        default: self = .unknown
+        }
+    }
+}
+
+/// How a socket call can fail: with an error code the guest sees, or with a protocol violation
+/// the runtime must trap (a send beyond its grant, a list that cannot be lifted).
+public enum SocketFailure: Error, Sendable, Equatable {
+    case error(SocketErrorCode)
+    case trap
+}
