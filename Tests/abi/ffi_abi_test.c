@@ -27,8 +27,17 @@
  *   hooks          bridge / unbridge / dhcp_acquire, re-entrant hooks and clock
  *   guest          wasixnet_guest_port_* on a fake linear memory: both pointer sizes, both layouts,
  *                  every memory edge, overflow, "nothing written on EFAULT"
+ *   sock status    wasixnet_sock_status_name and the status numbers (CONTRACT §5)
+ *   udp create     wasixnet_udp_create / free / address_family / fd, with and without a port
+ *   udp states     every state-dependent call in every socket state (table)
+ *   udp bind       start_bind addresses: loopback, other family, IPv4-mapped, not bindable, in use
+ *   udp options    hop limit, receive / send buffer sizes
+ *   udp null       NULL socket / NULL required pointer -> INVALID_ARGUMENT for every call
+ *   udp io         stream, check_send grants, send / receive on loopback, traps, bad datagrams
+ *                  (IPv4 and IPv6)
+ *   udp guest      wasixnet_guest_udp_send on a fake guest memory: lifting, traps, NOT_SUPPORTED
  *   imports        wasixnet_imports table, entries called through ffi
- *   plugin         wasixnet_plugin_v1 table, a port driven through it
+ *   plugin         wasixnet_plugin_v1 table, a port and UDP sockets driven through it
  *
  * Output: one line per failed check (file:line, expected, got), then "N passed, M failed".
  * Exit status 0 only when M == 0.
@@ -40,6 +49,7 @@
 #include <elf.h>
 #include <ffi.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -181,8 +191,8 @@ enum {
  * The library's functions, described by signature strings and called through ffi_call
  *
  * Signature: the return type, then one letter per argument:
- *   v void, p pointer, b uint8_t, h uint16_t, w uint32_t, q uint64_t, z size_t.
- * The first 33 rows are in the order of wasixnet_plugin_v1_t's function pointers.
+ *   v void, p pointer, b uint8_t, h uint16_t, i int32_t (and int), w uint32_t, q uint64_t, z size_t.
+ * The rows are in the order of wasixnet_plugin_v1_t's function pointers (53 of them).
  * ========================================================================================== */
 
 #define PLUGIN_FUNCTIONS(X)                                                  \
@@ -218,7 +228,27 @@ enum {
     X(guest_port_route_add, "wasixnet_guest_port_route_add", "hppqqqq")      \
     X(guest_port_route_remove, "wasixnet_guest_port_route_remove", "hppq")   \
     X(guest_port_route_clear, "wasixnet_guest_port_route_clear", "hpp")      \
-    X(guest_port_route_list, "wasixnet_guest_port_route_list", "hppqq")
+    X(guest_port_route_list, "wasixnet_guest_port_route_list", "hppqq")      \
+    X(sock_status_name, "wasixnet_sock_status_name", "pi")                   \
+    X(udp_create, "wasixnet_udp_create", "ipbp")                             \
+    X(udp_free, "wasixnet_udp_free", "vp")                                   \
+    X(udp_start_bind, "wasixnet_udp_start_bind", "ipp")                      \
+    X(udp_finish_bind, "wasixnet_udp_finish_bind", "ip")                     \
+    X(udp_stream, "wasixnet_udp_stream", "ipp")                              \
+    X(udp_local_address, "wasixnet_udp_local_address", "ipp")                \
+    X(udp_remote_address, "wasixnet_udp_remote_address", "ipp")              \
+    X(udp_address_family, "wasixnet_udp_address_family", "bp")               \
+    X(udp_unicast_hop_limit, "wasixnet_udp_unicast_hop_limit", "ipp")        \
+    X(udp_set_unicast_hop_limit, "wasixnet_udp_set_unicast_hop_limit", "ipb") \
+    X(udp_receive_buffer_size, "wasixnet_udp_receive_buffer_size", "ipp")    \
+    X(udp_set_receive_buffer_size, "wasixnet_udp_set_receive_buffer_size", "ipq") \
+    X(udp_send_buffer_size, "wasixnet_udp_send_buffer_size", "ipp")          \
+    X(udp_set_send_buffer_size, "wasixnet_udp_set_send_buffer_size", "ipq")  \
+    X(udp_fd, "wasixnet_udp_fd", "ip")                                       \
+    X(udp_check_send, "wasixnet_udp_check_send", "ipp")                      \
+    X(udp_send, "wasixnet_udp_send", "ippzp")                                \
+    X(udp_receive, "wasixnet_udp_receive", "ippzp")                          \
+    X(guest_udp_send, "wasixnet_guest_udp_send", "ippqqp")
 
 #define FN_ENUM_(field, symbol, sig) F_##field,
 enum {
@@ -259,6 +289,7 @@ static ffi_type *sig_type(char c)
     case 'p': return &ffi_type_pointer;
     case 'b': return &ffi_type_uint8;
     case 'h': return &ffi_type_uint16;
+    case 'i': return &ffi_type_sint32;
     case 'w': return &ffi_type_uint32;
     case 'q': return &ffi_type_uint64;
     case 'z': return sizeof(size_t) == 8 ? &ffi_type_uint64 : &ffi_type_uint32;
@@ -292,6 +323,10 @@ static ret_t call_id(int id, void **avalues)
         memset(&r, 0, sizeof r);
         if (fns[id].sig[0] == 'h')
             r.i = 0xFFFF;
+        else if (fns[id].sig[0] == 'i')
+            r.i = (ffi_arg)(uint32_t)INT32_MIN;
+        else if (fns[id].sig[0] == 'b')
+            r.i = 0xEE;
         return r;
     }
     return call_fn(id, active[id], avalues);
@@ -472,9 +507,15 @@ typedef struct {
 #define U64 (&ffi_type_uint64)
 #define PTR (&ffi_type_pointer)
 #define PS ((long)sizeof(void *))
+#if SIZE_MAX == UINT64_MAX
+#define ZT U64 /* size_t */
+#else
+#define ZT U32
+#endif
 
 static ffi_type T_ts, T_mac, T_ip6, T_addr4, T_addr6, T_cidr4, T_cidr6, T_aport4, T_aport6, T_route, T_guest,
-    T_config, T_import, T_plugin, T_wm_addr, T_wm_cidr, T_wm_route;
+    T_config, T_import, T_plugin, T_wm_addr, T_wm_cidr, T_wm_route, T_sa4rec, T_sa6rec, T_sa4, T_sa6, T_outdg,
+    T_indg, T_guest_outdg;
 
 #define OFF(type, member) offsetof(type, member)
 static const run_t R_ts[] = {
@@ -570,6 +611,47 @@ static const run_t R_plugin[] = {
     PLUGIN_FUNCTIONS(PLUGIN_RUN_)
 };
 #undef PLUGIN_RUN_
+/* CONTRACT §5: ip-socket-address in the canonical ABI's layout, 32 / 4, the case's record at @4. */
+typedef wasixnet_ip_socket_address_t sa_t;
+static const run_t R_sa4rec[] = {
+    FIELD(U16, 1, "port", 0, OFF(wasixnet_ipv4_socket_address_t, port)),
+    FIELD(U8, 4, "address", 2, OFF(wasixnet_ipv4_socket_address_t, address)),
+};
+static const run_t R_sa6rec[] = {
+    FIELD(U16, 1, "port", 0, OFF(wasixnet_ipv6_socket_address_t, port)), FILL(U16, 1),
+    FIELD(U32, 1, "flow_info", 4, OFF(wasixnet_ipv6_socket_address_t, flow_info)),
+    FIELD(U16, 8, "address", 8, OFF(wasixnet_ipv6_socket_address_t, address)),
+    FIELD(U32, 1, "scope_id", 24, OFF(wasixnet_ipv6_socket_address_t, scope_id)),
+};
+static const run_t R_sa4[] = {
+    FIELD(U8, 1, "tag", 0, OFF(sa_t, tag)), FILL(U8, 3),
+    FIELD(U16, 1, "u.ipv4.port", 4, OFF(sa_t, u.ipv4.port)),
+    FIELD(U8, 4, "u.ipv4.address", 6, OFF(sa_t, u.ipv4.address)), FILL(U16, 1), FILL(U32, 5),
+};
+static const run_t R_sa6[] = {
+    FIELD(U8, 1, "tag", 0, OFF(sa_t, tag)), FILL(U8, 3),
+    FIELD(U16, 1, "u.ipv6.port", 4, OFF(sa_t, u.ipv6.port)), FILL(U16, 1),
+    FIELD(U32, 1, "u.ipv6.flow_info", 8, OFF(sa_t, u.ipv6.flow_info)),
+    FIELD(U16, 8, "u.ipv6.address", 12, OFF(sa_t, u.ipv6.address)),
+    FIELD(U32, 1, "u.ipv6.scope_id", 28, OFF(sa_t, u.ipv6.scope_id)),
+};
+static const run_t R_outdg[] = {
+    FIELD(PTR, 1, "data", 0, OFF(wasixnet_outgoing_datagram_t, data)),
+    FIELD(ZT, 1, "len", PS, OFF(wasixnet_outgoing_datagram_t, len)),
+    FIELD(PTR, 1, "remote_address", 2 * PS, OFF(wasixnet_outgoing_datagram_t, remote_address)),
+};
+static const run_t R_indg[] = {
+    FIELD(PTR, 1, "data", 0, OFF(wasixnet_incoming_datagram_t, data)),
+    FIELD(ZT, 1, "capacity", PS, OFF(wasixnet_incoming_datagram_t, capacity)),
+    FIELD(ZT, 1, "len", 2 * PS, OFF(wasixnet_incoming_datagram_t, len)),
+    FIELD(U8, 1, "truncated", 3 * PS, OFF(wasixnet_incoming_datagram_t, truncated)),
+    FIELD(&T_sa6, 1, "remote_address", 3 * PS + 4, OFF(wasixnet_incoming_datagram_t, remote_address)),
+};
+/* A list<outgoing-datagram> element in guest memory (CONTRACT §5); no C struct in the header. */
+static const run_t R_guest_outdg[] = {
+    FIELD(U32, 1, "data ptr", 0, -1), FIELD(U32, 1, "data len", 4, -1), FIELD(U8, 1, "option tag", 8, -1),
+    FIELD(&T_sa4, 1, "ip-socket-address", 12, -1),
+};
 /* WASIXNET_LAYOUT_WASMER's guest-memory shapes (CONTRACT §3.2); no C struct in the header. */
 static const run_t R_wm_addr[] = { FIELD(U8, 1, "tag", 0, -1), FILL(U8, 1), FIELD(U8, 16, "octets", 2, -1) };
 static const run_t R_wm_cidr[] = {
@@ -608,10 +690,18 @@ static const layout_t layouts[] = {
     LAYOUT("wasixnet_guest_t", T_guest, R_guest, 24, 8, wasixnet_guest_t),
     LAYOUT("wasixnet_port_config_t", T_config, R_config, 72, 8, wasixnet_port_config_t),
     LAYOUT("wasixnet_import_t", T_import, R_import, 5 * PS, PS, wasixnet_import_t),
-    LAYOUT("wasixnet_plugin_v1_t", T_plugin, R_plugin, 8 + 33 * PS, PS, wasixnet_plugin_v1_t),
+    LAYOUT("wasixnet_plugin_v1_t", T_plugin, R_plugin, 8 + 53 * PS, PS, wasixnet_plugin_v1_t),
     LAYOUT_NOH("Wasmer addr (guest)", T_wm_addr, R_wm_addr, 18, 1),
     LAYOUT_NOH("Wasmer cidr (guest)", T_wm_cidr, R_wm_cidr, 19, 1),
     LAYOUT_NOH("Wasmer route (guest)", T_wm_route, R_wm_route, 72, 8),
+    LAYOUT("wasixnet_ipv4_socket_address_t", T_sa4rec, R_sa4rec, 6, 2, wasixnet_ipv4_socket_address_t),
+    LAYOUT("wasixnet_ipv6_socket_address_t", T_sa6rec, R_sa6rec, 28, 4, wasixnet_ipv6_socket_address_t),
+    LAYOUT("wasixnet_ip_socket_address_t (ipv4)", T_sa4, R_sa4, 32, 4, wasixnet_ip_socket_address_t),
+    LAYOUT("wasixnet_ip_socket_address_t (ipv6)", T_sa6, R_sa6, 32, 4, wasixnet_ip_socket_address_t),
+    LAYOUT("wasixnet_outgoing_datagram_t", T_outdg, R_outdg, 3 * PS, PS, wasixnet_outgoing_datagram_t),
+    LAYOUT("wasixnet_incoming_datagram_t", T_indg, R_indg, 3 * PS + 36 + (PS == 8 ? 4 : 0), PS,
+           wasixnet_incoming_datagram_t),
+    LAYOUT_NOH("outgoing-datagram (guest list element)", T_guest_outdg, R_guest_outdg, 44, 4),
 };
 enum { N_LAYOUTS = sizeof layouts / sizeof layouts[0], MAX_ELEMS = 128 };
 
@@ -620,7 +710,7 @@ static size_t plugin_offsets[MAX_ELEMS]; /* element offsets of wasixnet_plugin_v
 
 static void check_layout(const layout_t *L, ffi_type **elems)
 {
-    size_t first[64], n = 0, offs[MAX_ELEMS];
+    size_t first[MAX_ELEMS], n = 0, offs[MAX_ELEMS];
     char what[160];
     for (size_t r = 0; r < L->nruns; r++) {
         first[r] = n;
@@ -665,6 +755,8 @@ static void test_layouts(void)
     for (size_t i = 0; i < N_LAYOUTS; i++)
         check_layout(&layouts[i], elem_storage[i]);
     clear_context();
+    CHECK_EQ(44, WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE);
+    CHECK_EQ(T_guest_outdg.size, WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE);
 }
 
 /* ============================================================================================
@@ -2594,6 +2686,953 @@ static void guest_misc(void)
 }
 
 /* ============================================================================================
+ * wasi:sockets/udp (CONTRACT §5): calls, statuses, addresses
+ * ========================================================================================== */
+
+typedef wasixnet_udp_socket_t sock_t;
+typedef wasixnet_sock_status_t status_t;
+
+enum {
+    SOK = WASIXNET_SOCK_OK,
+    STRAP = WASIXNET_SOCK_TRAP,
+    S_NOTSUP = WASIXNET_SOCK_E_NOT_SUPPORTED,
+    S_INVAL = WASIXNET_SOCK_E_INVALID_ARGUMENT,
+    S_NIP = WASIXNET_SOCK_E_NOT_IN_PROGRESS,
+    S_STATE = WASIXNET_SOCK_E_INVALID_STATE,
+    S_NOTBINDABLE = WASIXNET_SOCK_E_ADDRESS_NOT_BINDABLE,
+    S_INUSE = WASIXNET_SOCK_E_ADDRESS_IN_USE,
+    S_TOOLARGE = WASIXNET_SOCK_E_DATAGRAM_TOO_LARGE,
+    SA4 = WASIXNET_IP_FAMILY_IPV4,
+    SA6 = WASIXNET_IP_FAMILY_IPV6,
+};
+
+/* CONTRACT §5's numbers and the WIT names (kebab-case of the error-code cases), with the header's macros. */
+static const struct {
+    status_t status;
+    const char *name;
+    status_t header;
+} sock_statuses[] = {
+    { 0, "ok", WASIXNET_SOCK_OK },
+    { -1, "trap", WASIXNET_SOCK_TRAP },
+    { 1, "unknown", WASIXNET_SOCK_E_UNKNOWN },
+    { 2, "access-denied", WASIXNET_SOCK_E_ACCESS_DENIED },
+    { 3, "not-supported", WASIXNET_SOCK_E_NOT_SUPPORTED },
+    { 4, "invalid-argument", WASIXNET_SOCK_E_INVALID_ARGUMENT },
+    { 5, "out-of-memory", WASIXNET_SOCK_E_OUT_OF_MEMORY },
+    { 6, "timeout", WASIXNET_SOCK_E_TIMEOUT },
+    { 7, "concurrency-conflict", WASIXNET_SOCK_E_CONCURRENCY_CONFLICT },
+    { 8, "not-in-progress", WASIXNET_SOCK_E_NOT_IN_PROGRESS },
+    { 9, "would-block", WASIXNET_SOCK_E_WOULD_BLOCK },
+    { 10, "invalid-state", WASIXNET_SOCK_E_INVALID_STATE },
+    { 11, "new-socket-limit", WASIXNET_SOCK_E_NEW_SOCKET_LIMIT },
+    { 12, "address-not-bindable", WASIXNET_SOCK_E_ADDRESS_NOT_BINDABLE },
+    { 13, "address-in-use", WASIXNET_SOCK_E_ADDRESS_IN_USE },
+    { 14, "remote-unreachable", WASIXNET_SOCK_E_REMOTE_UNREACHABLE },
+    { 15, "connection-refused", WASIXNET_SOCK_E_CONNECTION_REFUSED },
+    { 16, "connection-reset", WASIXNET_SOCK_E_CONNECTION_RESET },
+    { 17, "connection-aborted", WASIXNET_SOCK_E_CONNECTION_ABORTED },
+    { 18, "datagram-too-large", WASIXNET_SOCK_E_DATAGRAM_TOO_LARGE },
+    { 19, "name-unresolvable", WASIXNET_SOCK_E_NAME_UNRESOLVABLE },
+    { 20, "temporary-resolver-failure", WASIXNET_SOCK_E_TEMPORARY_RESOLVER_FAILURE },
+    { 21, "permanent-resolver-failure", WASIXNET_SOCK_E_PERMANENT_RESOLVER_FAILURE },
+};
+enum { N_SOCK_STATUSES = sizeof sock_statuses / sizeof sock_statuses[0] };
+
+#define SOCK_NAME_(status, name, text) [status] = text,
+static const char *const sock_map_names[WASIXNET_SOCK_ERROR_COUNT + 1] = { WASIXNET_SOCK_ERROR_MAP(SOCK_NAME_) };
+#undef SOCK_NAME_
+
+static const char *sname(status_t s)
+{
+    for (size_t i = 0; i < N_SOCK_STATUSES; i++)
+        if (sock_statuses[i].status == s)
+            return sock_statuses[i].name;
+    return "not a status";
+}
+
+static bool check_status(where_t w, const char *what, status_t expected, status_t got)
+{
+    return report(w, expected == got, "%s: expected status %" PRId32 " (%s), got %" PRId32 " (%s)", what, expected,
+                  sname(expected), got, sname(got));
+}
+#define CHECK_ST(expected, got) check_status(HERE, #got, (expected), (got))
+
+static status_t S(ret_t r) { return (status_t)(uint32_t)r.i; }
+static const char *w_sock_status_name(status_t s) { return call_id(F_sock_status_name, AV(&s)).p; }
+static status_t w_udp_create(wasixnet_port_t *p, uint8_t family, sock_t **out)
+{
+    return S(call_id(F_udp_create, AV(&p, &family, &out)));
+}
+static void w_udp_free(sock_t *s) { call_id(F_udp_free, AV(&s)); }
+/* The calls with a socket and at most one pointer: finish_bind (p unused), start_bind, stream,
+ * local_address, remote_address, unicast_hop_limit, the buffer-size getters, check_send. */
+static status_t w_sock(int id, sock_t *s, const void *p) { return S(call_id(id, AV(&s, &p))); }
+static uint8_t w_udp_family(sock_t *s) { return (uint8_t)call_id(F_udp_address_family, AV(&s)).i; }
+static int w_udp_fd(sock_t *s) { return (int)S(call_id(F_udp_fd, AV(&s))); }
+static status_t w_set_hop(sock_t *s, uint8_t v) { return S(call_id(F_udp_set_unicast_hop_limit, AV(&s, &v))); }
+static status_t w_set_u64(int id, sock_t *s, uint64_t v) { return S(call_id(id, AV(&s, &v))); }
+static status_t w_udp_send(sock_t *s, const wasixnet_outgoing_datagram_t *d, size_t n, uint64_t *sent)
+{
+    return S(call_id(F_udp_send, AV(&s, &d, &n, &sent)));
+}
+static status_t w_udp_receive(sock_t *s, wasixnet_incoming_datagram_t *out, size_t max, size_t *received)
+{
+    return S(call_id(F_udp_receive, AV(&s, &out, &max, &received)));
+}
+static status_t w_guest_udp_send(sock_t *s, const wasixnet_guest_t *g, uint64_t list, uint64_t len, uint64_t *sent)
+{
+    return S(call_id(F_guest_udp_send, AV(&s, &g, &list, &len, &sent)));
+}
+
+/* "127.0.0.1", "::1", "" (tag 0, all zero) or "#N" (tag N, all other bytes zero), with a port. */
+static sa_t sa(const char *s, uint16_t port)
+{
+    sa_t a;
+    memset(&a, 0, sizeof a);
+    if (s[0] == '#') {
+        a.tag = (uint8_t)strtoul(s + 1, NULL, 0);
+        return a;
+    }
+    if (s[0] == '\0')
+        return a;
+    uint8_t b[16];
+    if (strchr(s, ':')) {
+        if (inet_pton(AF_INET6, s, b) != 1)
+            die("bad IPv6 literal \"%s\"", s);
+        a.tag = SA6;
+        a.u.ipv6.port = port;
+        for (int i = 0; i < 8; i++)
+            a.u.ipv6.address[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+    } else {
+        if (inet_pton(AF_INET, s, b) != 1)
+            die("bad IPv4 literal \"%s\"", s);
+        a.tag = SA4;
+        a.u.ipv4.port = port;
+        memcpy(a.u.ipv4.address, b, 4);
+    }
+    return a;
+}
+static uint16_t sa_port(const sa_t *a) { return a->tag == SA4 ? a->u.ipv4.port : a->u.ipv6.port; }
+static const char *fam_name(uint8_t f) { return f == SA4 ? "IPv4" : "IPv6"; }
+static const char *loopback_of(uint8_t f) { return f == SA4 ? "127.0.0.1" : "::1"; }
+static sa_t loopback(uint8_t f, uint16_t port) { return sa(loopback_of(f), port); }
+
+/* Socket states, reached in order: created, start_bind(loopback:0), finish_bind, stream(NULL) or
+ * stream(peer). */
+enum { ST_FRESH, ST_BINDING, ST_BOUND, ST_OPEN, ST_CONNECTED, N_ST };
+static const char *const st_names[N_ST] = { "fresh", "bind started", "bound", "streams open", "streams to a peer" };
+
+static sock_t *sock_in_(where_t w, wasixnet_port_t *port, uint8_t family, int state, const sa_t *peer)
+{
+    sock_t *s = NULL;
+    const sa_t local = loopback(family, 0);
+    if (!check_status(w, "udp_create", SOK, w_udp_create(port, family, &s)) || !report(w, s != NULL, "no socket"))
+        return NULL;
+    if (state >= ST_BINDING)
+        check_status(w, "udp_start_bind(loopback:0)", SOK, w_sock(F_udp_start_bind, s, &local));
+    if (state >= ST_BOUND)
+        check_status(w, "udp_finish_bind", SOK, w_sock(F_udp_finish_bind, s, NULL));
+    if (state >= ST_OPEN)
+        check_status(w, "udp_stream", SOK, w_sock(F_udp_stream, s, state == ST_CONNECTED ? peer : NULL));
+    return s;
+}
+#define SOCK_IN(family, state, peer) sock_in_(HERE, NULL, (family), (state), (peer))
+
+static sa_t local_of_(where_t w, sock_t *s)
+{
+    sa_t a;
+    memset(&a, 0xA5, sizeof a);
+    check_status(w, "udp_local_address", SOK, w_sock(F_udp_local_address, s, &a));
+    return a;
+}
+#define LOCAL_OF(s) local_of_(HERE, (s))
+
+/* check_send, expecting a grant of `want` datagrams */
+static void grant_(where_t w, sock_t *s, uint64_t want)
+{
+    uint64_t permits = 0xDEAD;
+    if (check_status(w, "udp_check_send", SOK, w_sock(F_udp_check_send, s, &permits)))
+        check_u64(w, "permits", want, permits);
+}
+#define GRANT(s) grant_(HERE, (s), 1024)
+
+#define SENT_UNTOUCHED UINT64_C(0xDEADBEEF)
+/* send, expecting `want` and (on OK) `want_sent`; *sent is written on OK only (header). */
+static void send_expect_(where_t w, sock_t *s, const wasixnet_outgoing_datagram_t *d, size_t n, status_t want,
+                         uint64_t want_sent)
+{
+    uint64_t sent = SENT_UNTOUCHED;
+    check_status(w, "udp_send", want, w_udp_send(s, d, n, &sent));
+    check_u64(w, want == SOK ? "sent" : "sent after a failed send (written on OK only)",
+              want == SOK ? want_sent : SENT_UNTOUCHED, sent);
+}
+#define SEND_EXPECT(s, d, n, want, want_sent) send_expect_(HERE, (s), (d), (n), (want), (want_sent))
+#define DG(str, remote) ((wasixnet_outgoing_datagram_t){ (const uint8_t *)(str), sizeof(str) - 1, (remote) })
+
+typedef struct {
+    const uint8_t *data;
+    size_t len;
+} bytes_t;
+#define BYTES(str) ((bytes_t){ (const uint8_t *)(str), sizeof(str) - 1 })
+
+/* Receives exactly the datagrams `exp` from `from` (waiting with poll on wasixnet_udp_fd, 1 s at
+ * most), then checks that nothing else is queued. */
+static void expect_received_(where_t w, sock_t *s, const sa_t *from, const bytes_t *exp, size_t n)
+{
+    enum { BATCH = 8, CAP = 1200 };
+    static uint8_t bufs[BATCH][CAP];
+    size_t got = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    const int fd = w_udp_fd(s);
+    for (;;) {
+        wasixnet_incoming_datagram_t in[BATCH];
+        memset(in, 0xA5, sizeof in);
+        for (int i = 0; i < BATCH; i++) {
+            in[i].data = bufs[i];
+            in[i].capacity = CAP;
+        }
+        const size_t want = n - got < BATCH ? (n - got == 0 ? BATCH : n - got) : BATCH;
+        size_t received = 12345;
+        if (!check_status(w, "udp_receive", SOK, w_udp_receive(s, in, want, &received)))
+            return;
+        if (!report(w, received <= want, "udp_receive: %zu datagrams received into %zu slots", received, want))
+            return;
+        if (got == n) { /* the final look: nothing more */
+            report(w, received == 0, "udp_receive: %zu unexpected datagram(s) after the %zu expected, first %zu bytes",
+                   received, n, received ? in[0].len : 0);
+            return;
+        }
+        for (size_t i = 0; i < received; i++, got++) {
+            char what[96];
+            snprintf(what, sizeof what, "datagram %zu: len", got);
+            if (check_u64(w, what, exp[got].len, in[i].len) && exp[got].len <= CAP) {
+                snprintf(what, sizeof what, "datagram %zu: data", got);
+                check_mem(w, what, exp[got].data, in[i].data, exp[got].len);
+            }
+            snprintf(what, sizeof what, "datagram %zu: truncated", got);
+            check_u64(w, what, 0, in[i].truncated);
+            snprintf(what, sizeof what, "datagram %zu: remote_address (every byte)", got);
+            check_mem(w, what, from, &in[i].remote_address, sizeof *from);
+        }
+        if (got == n)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        const long waited = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+        if (!report(w, waited < 1000, "udp_receive: %zu of %zu datagrams arrived within 1 s", got, n))
+            return;
+        struct pollfd pfd = { fd, POLLIN, 0 };
+        poll(&pfd, 1, (int)(1000 - waited));
+    }
+}
+#define EXPECT_RECEIVED(s, from, ...)                                                        \
+    expect_received_(HERE, (s), (from), (const bytes_t[]){ __VA_ARGS__ },                    \
+                     sizeof((const bytes_t[]){ __VA_ARGS__ }) / sizeof(bytes_t))
+#define EXPECT_NOTHING(s, from) expect_received_(HERE, (s), (from), NULL, 0)
+
+/* ============================================================================================
+ * Section: sock status names and numbers
+ * ========================================================================================== */
+
+static void test_sock_status(void)
+{
+    section = "sock status";
+    for (size_t i = 0; i < N_SOCK_STATUSES; i++) {
+        const status_t st = sock_statuses[i].status;
+        set_context("status %" PRId32 " (%s)", st, sock_statuses[i].name);
+        CHECK_EQ(st, sock_statuses[i].header);
+        CHECK_STR(sock_statuses[i].name, w_sock_status_name(st));
+        if (st > 0)
+            CHECK_STR(sock_statuses[i].name, sock_map_names[st]);
+    }
+    static const status_t unknown[] = { 22, 23, 100, 255, 256, -2, -22, INT32_MAX, INT32_MIN };
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        set_context("sock_status_name(%" PRId32 ")", unknown[i]);
+        CHECK_STR("unknown-status", w_sock_status_name(unknown[i]));
+    }
+    clear_context();
+    CHECK_EQ(21, WASIXNET_SOCK_ERROR_COUNT);
+    CHECK_EQ(0, WASIXNET_IP_FAMILY_IPV4);
+    CHECK_EQ(1, WASIXNET_IP_FAMILY_IPV6);
+    CHECK_EQ(1024, WASIXNET_UDP_MAX_PERMITS);
+    CHECK_EQ(65535, WASIXNET_UDP_MAX_DATAGRAM);
+}
+
+/* ============================================================================================
+ * Section: udp create / free / address_family / fd
+ * ========================================================================================== */
+
+static void test_udp_create(void)
+{
+    section = "udp create";
+    static const struct {
+        unsigned family;
+        status_t want;
+    } cases[] = { { 0, SOK }, { 1, SOK }, { 2, S_INVAL }, { 3, S_INVAL }, { 255, S_INVAL } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t f = (uint8_t)cases[i].family;
+        set_context("family %u", cases[i].family);
+        sock_t *s = NULL;
+        CHECK_ST(cases[i].want, w_udp_create(NULL, f, &s));
+        CHECK_ST(S_INVAL, w_udp_create(NULL, f, NULL));
+        if (cases[i].want == SOK && CHECK(s != NULL)) {
+            CHECK_EQ(f, w_udp_family(s));
+            CHECK(w_udp_fd(s) >= 0);
+            const int fd = w_udp_fd(s);
+            CHECK_EQ(fd, w_udp_fd(s));
+        } else {
+            report(HERE, s == NULL, "a failed udp_create wrote %p to *out", (void *)s);
+        }
+        w_udp_free(s);
+    }
+    clear_context();
+    w_udp_free(NULL); /* a no-op */
+    CHECK_EQ(255, w_udp_family(NULL));
+    CHECK_EQ(-1, w_udp_fd(NULL));
+    /* with a port: the socket keeps the port alive after port_free */
+    wasixnet_port_t *port = NEW_PORT(NULL);
+    sock_t *s = sock_in_(HERE, port, SA4, ST_FRESH, NULL);
+    w_port_free(port);
+    if (s != NULL) {
+        const sa_t local = loopback(SA4, 0);
+        CHECK_ST(SOK, w_sock(F_udp_start_bind, s, &local));
+        CHECK_ST(SOK, w_sock(F_udp_finish_bind, s, NULL));
+        CHECK_EQ(SA4, w_udp_family(s));
+    }
+    w_udp_free(s);
+}
+
+/* ============================================================================================
+ * Section: udp states. Every state-dependent call in every state, on a fresh socket each time.
+ * ========================================================================================== */
+
+enum { OP_START_BIND, OP_FINISH_BIND, OP_STREAM_PEER, OP_STREAM_NONE, OP_LOCAL, OP_REMOTE,
+       OP_CHECK_SEND, OP_SEND_EMPTY, OP_SEND_ONE, OP_RECEIVE, OP_RECEIVE_NONE, N_OP };
+static const char *const op_names[N_OP] = {
+    "start_bind(loopback:0)", "finish_bind", "stream(peer)", "stream(NULL)", "local_address", "remote_address",
+    "check_send", "send of 0 datagrams", "send of 1 datagram with no check_send", "receive(max 4)",
+    "receive(NULL, max 0)",
+};
+#define IS S_STATE
+#define NP S_NIP
+#define TR STRAP
+static const status_t state_grid[N_ST][N_OP] = {
+    /*                 SB   FB   STP  STN  LOC  REM  CS   SE   S1   RCV  RCV0 */
+    [ST_FRESH] =     { SOK, NP,  IS,  IS,  IS,  IS,  IS,  IS,  IS,  IS,  IS },
+    [ST_BINDING] =   { IS,  SOK, IS,  IS,  IS,  IS,  IS,  IS,  IS,  IS,  IS },
+    [ST_BOUND] =     { IS,  NP,  SOK, SOK, SOK, IS,  IS,  IS,  IS,  IS,  IS },
+    [ST_OPEN] =      { IS,  NP,  SOK, SOK, SOK, IS,  SOK, SOK, TR,  SOK, SOK },
+    [ST_CONNECTED] = { IS,  NP,  SOK, SOK, SOK, SOK, SOK, SOK, TR,  SOK, SOK },
+};
+#undef IS
+#undef NP
+#undef TR
+
+static status_t run_op(int op, sock_t *s, uint8_t family, const sa_t *peer)
+{
+    const sa_t local = loopback(family, 0);
+    sa_t out;
+    memset(&out, 0, sizeof out);
+    uint64_t u64 = 0;
+    size_t received = 0;
+    uint8_t buf[16];
+    wasixnet_incoming_datagram_t in[4];
+    memset(in, 0, sizeof in);
+    for (int i = 0; i < 4; i++) {
+        in[i].data = buf;
+        in[i].capacity = sizeof buf;
+    }
+    const wasixnet_outgoing_datagram_t one = DG("x", peer);
+    switch (op) {
+    case OP_START_BIND: return w_sock(F_udp_start_bind, s, &local);
+    case OP_FINISH_BIND: return w_sock(F_udp_finish_bind, s, NULL);
+    case OP_STREAM_PEER: return w_sock(F_udp_stream, s, peer);
+    case OP_STREAM_NONE: return w_sock(F_udp_stream, s, NULL);
+    case OP_LOCAL: return w_sock(F_udp_local_address, s, &out);
+    case OP_REMOTE: return w_sock(F_udp_remote_address, s, &out);
+    case OP_CHECK_SEND: return w_sock(F_udp_check_send, s, &u64);
+    case OP_SEND_EMPTY: return w_udp_send(s, &one, 0, &u64);
+    case OP_SEND_ONE: return w_udp_send(s, &one, 1, &u64);
+    case OP_RECEIVE: return w_udp_receive(s, in, 4, &received);
+    case OP_RECEIVE_NONE: return w_udp_receive(s, NULL, 0, &received);
+    default: die("bad op %d", op);
+    }
+}
+
+static void test_udp_states(void)
+{
+    section = "udp states";
+    for (uint8_t f = SA4; f <= SA6; f++) {
+        sock_t *sink = SOCK_IN(f, ST_BOUND, NULL);
+        const sa_t peer = LOCAL_OF(sink);
+        for (int st = 0; st < N_ST; st++)
+            for (int op = 0; op < N_OP; op++) {
+                set_context("%s socket, %s: %s", fam_name(f), st_names[st], op_names[op]);
+                sock_t *s = SOCK_IN(f, st, &peer);
+                if (s != NULL)
+                    CHECK_ST(state_grid[st][op], run_op(op, s, f, &peer));
+                w_udp_free(s);
+            }
+        clear_context();
+        w_udp_free(sink);
+    }
+}
+
+/* ============================================================================================
+ * Section: udp bind. start_bind with good and bad local addresses; after a failed start_bind the
+ * socket is still fresh (finish_bind: NOT_IN_PROGRESS; a good start_bind then works).
+ * ========================================================================================== */
+
+static void test_udp_bind(void)
+{
+    section = "udp bind";
+    static const struct {
+        uint8_t family;
+        const char *addr;
+        status_t want;
+    } cases[] = {
+        { SA4, "127.0.0.1", SOK },
+        { SA6, "::1", SOK },
+        { SA4, "0.0.0.0", SOK },
+        { SA6, "::", SOK },
+        { SA4, "::1", S_INVAL },
+        { SA6, "127.0.0.1", S_INVAL },
+        { SA6, "::ffff:127.0.0.1", S_INVAL },
+        { SA4, "#2", S_INVAL },
+        { SA6, "#255", S_INVAL },
+        { SA4, "192.0.2.1", S_NOTBINDABLE },
+        { SA6, "2001:db8::1", S_NOTBINDABLE },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const uint8_t f = cases[i].family;
+        set_context("%s socket, start_bind(%s:0)", fam_name(f), cases[i].addr);
+        sock_t *s = SOCK_IN(f, ST_FRESH, NULL);
+        if (s == NULL)
+            continue;
+        const sa_t a = sa(cases[i].addr, 0);
+        CHECK_ST(cases[i].want, w_sock(F_udp_start_bind, s, &a));
+        if (cases[i].want == SOK) {
+            CHECK_ST(SOK, w_sock(F_udp_finish_bind, s, NULL));
+            const sa_t got = LOCAL_OF(s);
+            sa_t exp = sa(cases[i].addr, sa_port(&got));
+            report(HERE, sa_port(&got) != 0, "local_address after bind to port 0 has port 0");
+            CHECK_MEM(&exp, &got, sizeof exp);
+            CHECK_EQ(f, w_udp_family(s));
+        } else {
+            CHECK_ST(S_NIP, w_sock(F_udp_finish_bind, s, NULL));
+            const sa_t good = loopback(f, 0);
+            CHECK_ST(SOK, w_sock(F_udp_start_bind, s, &good));
+            CHECK_ST(SOK, w_sock(F_udp_finish_bind, s, NULL));
+        }
+        w_udp_free(s);
+    }
+    /* bound to the unspecified address: after stream, local_address is the one chosen for the peer */
+    for (uint8_t f = SA4; f <= SA6; f++) {
+        set_context("%s: bound to the unspecified address, then stream to loopback", fam_name(f));
+        sock_t *sink = SOCK_IN(f, ST_BOUND, NULL), *s = SOCK_IN(f, ST_FRESH, NULL);
+        if (sink != NULL && s != NULL) {
+            const sa_t any = sa(f == SA4 ? "0.0.0.0" : "::", 0), peer = LOCAL_OF(sink);
+            CHECK_ST(SOK, w_sock(F_udp_start_bind, s, &any));
+            CHECK_ST(SOK, w_sock(F_udp_finish_bind, s, NULL));
+            const sa_t before = LOCAL_OF(s);
+            CHECK_ST(SOK, w_sock(F_udp_stream, s, &peer));
+            const sa_t after = LOCAL_OF(s), exp = loopback(f, sa_port(&before));
+            CHECK_MEM(&exp, &after, sizeof exp);
+        }
+        w_udp_free(s);
+        w_udp_free(sink);
+    }
+    /* a taken address; then, once it is freed, the same address binds */
+    for (uint8_t f = SA4; f <= SA6; f++) {
+        set_context("%s: the address of a bound socket", fam_name(f));
+        sock_t *a = SOCK_IN(f, ST_BOUND, NULL);
+        sock_t *b = SOCK_IN(f, ST_FRESH, NULL);
+        if (a == NULL || b == NULL)
+            continue;
+        const sa_t taken = LOCAL_OF(a);
+        CHECK_ST(S_INUSE, w_sock(F_udp_start_bind, b, &taken));
+        CHECK_ST(S_NIP, w_sock(F_udp_finish_bind, b, NULL));
+        w_udp_free(a);
+        CHECK_ST(SOK, w_sock(F_udp_start_bind, b, &taken));
+        CHECK_ST(SOK, w_sock(F_udp_finish_bind, b, NULL));
+        const sa_t got = LOCAL_OF(b);
+        CHECK_MEM(&taken, &got, sizeof got);
+        w_udp_free(b);
+    }
+    clear_context();
+}
+
+/* ============================================================================================
+ * Section: udp options: unicast hop limit, receive / send buffer sizes
+ * ========================================================================================== */
+
+static uint64_t read_sysctl(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    unsigned long long v = 0;
+    if (f == NULL || fscanf(f, "%llu", &v) != 1)
+        v = 0;
+    if (f != NULL)
+        fclose(f);
+    return v;
+}
+
+static void test_udp_options(void)
+{
+    section = "udp options";
+    static const struct {
+        const char *name;
+        int get, set;
+        const char *sysctl_max; /* the kernel's clamp; 0 when unreadable */
+    } bufs[] = {
+        { "receive_buffer_size", F_udp_receive_buffer_size, F_udp_set_receive_buffer_size,
+          "/proc/sys/net/core/rmem_max" },
+        { "send_buffer_size", F_udp_send_buffer_size, F_udp_set_send_buffer_size, "/proc/sys/net/core/wmem_max" },
+    };
+    static const uint64_t sizes[] = { 8192, 65536, 100000, 3 * 65536 + 8, UINT64_C(1) << 31, UINT64_C(1) << 32,
+                                      UINT64_MAX };
+    static const uint8_t hops[] = { 1, 42, 128, 255 };
+    for (uint8_t f = SA4; f <= SA6; f++) {
+        sock_t *s = SOCK_IN(f, ST_FRESH, NULL);
+        if (s == NULL)
+            continue;
+        uint8_t hop = 0, hop2 = 0;
+        set_context("%s socket: unicast hop limit", fam_name(f));
+        CHECK_ST(SOK, w_sock(F_udp_unicast_hop_limit, s, &hop));
+        CHECK(hop >= 1);
+        CHECK_ST(S_INVAL, w_set_hop(s, 0));
+        CHECK_ST(SOK, w_sock(F_udp_unicast_hop_limit, s, &hop2));
+        CHECK_EQ(hop, hop2);
+        for (size_t i = 0; i < sizeof hops / sizeof hops[0]; i++) {
+            set_context("%s socket: set_unicast_hop_limit(%u)", fam_name(f), hops[i]);
+            CHECK_ST(SOK, w_set_hop(s, hops[i]));
+            hop = 0;
+            CHECK_ST(SOK, w_sock(F_udp_unicast_hop_limit, s, &hop));
+            CHECK_EQ(hops[i], hop);
+        }
+        for (size_t b = 0; b < sizeof bufs / sizeof bufs[0]; b++) {
+            const uint64_t max = read_sysctl(bufs[b].sysctl_max);
+            uint64_t before = 0, v = 0;
+            set_context("%s socket: %s", fam_name(f), bufs[b].name);
+            CHECK_ST(SOK, w_sock(bufs[b].get, s, &before));
+            CHECK(before > 0);
+            CHECK_ST(S_INVAL, w_set_u64(bufs[b].set, s, 0));
+            CHECK_ST(SOK, w_sock(bufs[b].get, s, &v));
+            CHECK_EQ(before, v);
+            for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+                set_context("%s socket: set_%s(%" PRIu64 ")", fam_name(f), bufs[b].name, sizes[i]);
+                CHECK_ST(SOK, w_set_u64(bufs[b].set, s, sizes[i]));
+                v = 0;
+                CHECK_ST(SOK, w_sock(bufs[b].get, s, &v));
+                if (max != 0 && sizes[i] <= max)
+                    CHECK_EQ(sizes[i], v); /* not clamped: read back as set */
+                else
+                    report(HERE, v > 0 && v <= sizes[i], "clamped size read back as %" PRIu64, v);
+            }
+        }
+        clear_context();
+        w_udp_free(s);
+    }
+}
+
+/* ============================================================================================
+ * Section: udp null. NULL socket and each NULL required pointer in turn: INVALID_ARGUMENT.
+ * ========================================================================================== */
+
+static sa_t snc_sa, snc_sa_out;
+static uint8_t snc_u8;
+static uint64_t snc_u64;
+static size_t snc_z;
+static sock_t *snc_sock;
+static uint8_t snc_byte[1] = { 'n' };
+static wasixnet_outgoing_datagram_t snc_out[1];
+static wasixnet_incoming_datagram_t snc_in[1];
+static uint8_t snc_mem[256];
+static wasixnet_guest_t snc_guest;
+
+typedef struct {
+    int fn;
+    int state;         /* the socket's state (argument 0); -1: argument 0 is not a socket */
+    unsigned nullable; /* bit i: argument i may be NULL */
+    arg_t a[6];        /* a[0], the socket, is filled in at run time */
+} sock_nullcase_t;
+static const sock_nullcase_t sock_null_cases[] = {
+    { F_udp_create, -1, 1u << 0, { AP(0), { .b = SA4 }, AP(&snc_sock) } },
+    { F_udp_start_bind, ST_FRESH, 0, { AP(0), AP(&snc_sa) } },
+    { F_udp_finish_bind, ST_BINDING, 0, { AP(0) } },
+    { F_udp_stream, ST_BOUND, 1u << 1, { AP(0), AP(&snc_sa) } },
+    { F_udp_local_address, ST_BOUND, 0, { AP(0), AP(&snc_sa_out) } },
+    { F_udp_remote_address, ST_CONNECTED, 0, { AP(0), AP(&snc_sa_out) } },
+    { F_udp_unicast_hop_limit, ST_FRESH, 0, { AP(0), AP(&snc_u8) } },
+    { F_udp_set_unicast_hop_limit, ST_FRESH, 0, { AP(0), { .b = 64 } } },
+    { F_udp_receive_buffer_size, ST_FRESH, 0, { AP(0), AP(&snc_u64) } },
+    { F_udp_set_receive_buffer_size, ST_FRESH, 0, { AP(0), AQ(65536) } },
+    { F_udp_send_buffer_size, ST_FRESH, 0, { AP(0), AP(&snc_u64) } },
+    { F_udp_set_send_buffer_size, ST_FRESH, 0, { AP(0), AQ(65536) } },
+    { F_udp_check_send, ST_CONNECTED, 0, { AP(0), AP(&snc_u64) } },
+    { F_udp_send, ST_CONNECTED, 0, { AP(0), AP(snc_out), { .z = 1 }, AP(&snc_u64) } },
+    { F_udp_receive, ST_CONNECTED, 0, { AP(0), AP(snc_in), { .z = 1 }, AP(&snc_z) } },
+    { F_guest_udp_send, ST_CONNECTED, 0, { AP(0), AP(&snc_guest), AQ(0), AQ(1), AP(&snc_u64) } },
+};
+
+static void test_udp_null(void)
+{
+    section = "udp null";
+    sock_t *sink = SOCK_IN(SA4, ST_OPEN, NULL); /* open: it can receive what a broken call sends */
+    const sa_t peer = LOCAL_OF(sink);
+    snc_sa = peer;
+    snc_out[0] = (wasixnet_outgoing_datagram_t){ snc_byte, 1, NULL };
+    snc_in[0] = (wasixnet_incoming_datagram_t){ .data = snc_byte, .capacity = 1 };
+    /* one valid guest list element at 0: 1 byte at 0x80, no address */
+    memset(snc_mem, 0, sizeof snc_mem);
+    put_le(snc_mem + 0, 0x80, 4);
+    put_le(snc_mem + 4, 1, 4);
+    snc_guest = (wasixnet_guest_t){ snc_mem, sizeof snc_mem, 4, LAYOUT_V1 };
+    for (size_t ci = 0; ci < sizeof sock_null_cases / sizeof sock_null_cases[0]; ci++) {
+        const sock_nullcase_t *nc = &sock_null_cases[ci];
+        const fn_t *f = &fns[nc->fn];
+        for (unsigned i = 0; i < f->nargs; i++) {
+            if (f->sig[1 + i] != 'p' || (nc->nullable >> i & 1u))
+                continue;
+            sock_t *s = nc->state >= 0 ? SOCK_IN(SA4, nc->state, &peer) : NULL;
+            if (nc->state == ST_CONNECTED)
+                GRANT(s); /* nothing but the NULL is wrong */
+            arg_t a[6];
+            void *av[6];
+            memcpy(a, nc->a, sizeof a);
+            if (nc->state >= 0)
+                a[0].p = s;
+            a[i].p = NULL;
+            for (unsigned k = 0; k < f->nargs; k++)
+                av[k] = &a[k];
+            snc_sock = NULL;
+            set_context("%s with argument %u (%s) NULL", f->symbol, i,
+                        i == 0 && nc->state >= 0 ? "socket" : "pointer");
+            CHECK_ST(S_INVAL, S(call_id(nc->fn, av)));
+            if (nc->fn == F_udp_create)
+                CHECK(snc_sock == NULL);
+            w_udp_free(s);
+        }
+    }
+    clear_context();
+    EXPECT_NOTHING(sink, &peer);
+    w_udp_free(sink);
+}
+
+/* ============================================================================================
+ * Section: udp io, for each family. A and B on loopback, streaming to each other; C unconnected.
+ * ========================================================================================== */
+
+/* Addresses a test derives from the peer's: the peer itself and invalid ones. */
+enum { K_PEER, K_UNSPEC, K_PORT0, K_OTHER_FAMILY, K_TAG2, K_MAPPED, K_OTHER_PORT, K_OTHER_FLOW, K_OTHER_SCOPE,
+       K_NONE };
+static const char *const kind_names[] = { "the peer",    "the unspecified address", "port 0",
+                                          "the other family", "tag 2",           "an IPv4-mapped address",
+                                          "the peer's address with another port", "the peer with flow_info 1",
+                                          "the peer with scope_id 1", "no address" };
+static bool kind_applies(int kind, uint8_t f)
+{
+    return f == SA6 || (kind != K_MAPPED && kind != K_OTHER_FLOW && kind != K_OTHER_SCOPE);
+}
+static sa_t addr_kind(int kind, uint8_t f, const sa_t *peer)
+{
+    const uint16_t port = sa_port(peer);
+    sa_t a = *peer;
+    switch (kind) {
+    case K_UNSPEC: return sa(f == SA4 ? "0.0.0.0" : "::", port);
+    case K_PORT0: return loopback(f, 0);
+    case K_OTHER_FAMILY: return loopback(f == SA4 ? SA6 : SA4, port);
+    case K_TAG2: a.tag = 2; return a;
+    case K_MAPPED: return sa("::ffff:127.0.0.1", port);
+    case K_OTHER_PORT: return loopback(f, (uint16_t)(port == 65535 ? 1 : port + 1));
+    case K_OTHER_FLOW: a.u.ipv6.flow_info = 1; return a;
+    case K_OTHER_SCOPE: a.u.ipv6.scope_id = 1; return a;
+    default: return a;
+    }
+}
+
+#define BIG_DG 70000u
+static uint8_t big[BIG_DG];
+static wasixnet_outgoing_datagram_t many[1025];
+
+static void udp_io(uint8_t f)
+{
+    sock_t *a = SOCK_IN(f, ST_BOUND, NULL), *b = SOCK_IN(f, ST_BOUND, NULL), *c = SOCK_IN(f, ST_BOUND, NULL);
+    if (a == NULL || b == NULL || c == NULL)
+        goto out;
+    const sa_t la = LOCAL_OF(a), lb = LOCAL_OF(b);
+    const sa_t exp_la = loopback(f, sa_port(&la));
+    CHECK_MEM(&exp_la, &la, sizeof la);
+    CHECK_ST(SOK, w_sock(F_udp_stream, a, &lb));
+    CHECK_ST(SOK, w_sock(F_udp_stream, b, &la));
+    sa_t r;
+    memset(&r, 0xA5, sizeof r);
+    CHECK_ST(SOK, w_sock(F_udp_remote_address, a, &r));
+    CHECK_MEM(&lb, &r, sizeof r);
+
+    /* stream with a bad remote changes nothing */
+    static const int bad_streams[] = { K_UNSPEC, K_PORT0, K_OTHER_FAMILY, K_TAG2, K_MAPPED };
+    for (size_t i = 0; i < sizeof bad_streams / sizeof bad_streams[0]; i++) {
+        if (!kind_applies(bad_streams[i], f))
+            continue;
+        set_context("stream(%s)", kind_names[bad_streams[i]]);
+        const sa_t bad = addr_kind(bad_streams[i], f, &lb);
+        CHECK_ST(S_INVAL, w_sock(F_udp_stream, a, &bad));
+        memset(&r, 0xA5, sizeof r);
+        CHECK_ST(SOK, w_sock(F_udp_remote_address, a, &r));
+        CHECK_MEM(&lb, &r, sizeof r);
+    }
+    clear_context();
+
+    /* a batch with a zero-length datagram; the peer's own address as remote_address is fine */
+    static uint8_t kilo[1000];
+    for (size_t i = 0; i < sizeof kilo; i++)
+        kilo[i] = (uint8_t)(i * 7u + 1u);
+    GRANT(a);
+    const wasixnet_outgoing_datagram_t batch[] = { DG("hello", NULL), DG("", NULL), { kilo, sizeof kilo, &lb },
+                                                   DG("hello", &lb) };
+    SEND_EXPECT(a, batch, 4, SOK, 4);
+    EXPECT_RECEIVED(b, &la, BYTES("hello"), BYTES(""), ((bytes_t){ kilo, sizeof kilo }), BYTES("hello"));
+
+    /* the grant: more than granted, no check_send since the last send, an empty send uses it up,
+     * stream resets it; none of these sends anything */
+    for (size_t i = 0; i < 1025; i++)
+        many[i] = DG("m", NULL);
+    GRANT(a);
+    SEND_EXPECT(a, many, 1025, STRAP, 0);
+    GRANT(a);
+    SEND_EXPECT(a, many, 1, SOK, 1);
+    SEND_EXPECT(a, many, 1, STRAP, 0);
+    GRANT(a);
+    SEND_EXPECT(a, many, 0, SOK, 0);
+    SEND_EXPECT(a, many, 1, STRAP, 0);
+    SEND_EXPECT(a, many, 0, SOK, 0); /* no grant needed */
+    GRANT(a);
+    CHECK_ST(SOK, w_sock(F_udp_stream, a, &lb));
+    SEND_EXPECT(a, many, 1, STRAP, 0);
+    GRANT(a);
+    SEND_EXPECT(a, many, 3, SOK, 3);
+    EXPECT_RECEIVED(b, &la, BYTES("m"), BYTES("m"), BYTES("m"), BYTES("m"));
+
+    /* bad datagrams: at index 0 their error (nothing sent), at index 1 OK with the first sent */
+    static const struct {
+        int kind;      /* remote_address */
+        size_t len;    /* 0: "bad" */
+        bool null_data;
+        status_t want;
+    } bad_dgs[] = {
+        { K_UNSPEC, 0, false, S_INVAL },       { K_PORT0, 0, false, S_INVAL },
+        { K_OTHER_FAMILY, 0, false, S_INVAL }, { K_TAG2, 0, false, S_INVAL },
+        { K_MAPPED, 0, false, S_INVAL },       { K_OTHER_PORT, 0, false, S_INVAL },
+        { K_OTHER_FLOW, 0, false, S_INVAL },   { K_OTHER_SCOPE, 0, false, S_INVAL },
+        { K_NONE, 3, true, S_INVAL },          { K_NONE, 65536, false, S_TOOLARGE },
+        { K_NONE, 65535, false, S_TOOLARGE }, /* passes the check; the kernel's EMSGSIZE (IP payload limit) */
+        { K_PEER, BIG_DG, false, S_TOOLARGE },
+    };
+    bytes_t exp_second[sizeof bad_dgs / sizeof bad_dgs[0]];
+    size_t n_second = 0;
+    static char labels[sizeof bad_dgs / sizeof bad_dgs[0]][8];
+    for (size_t i = 0; i < sizeof bad_dgs / sizeof bad_dgs[0]; i++) {
+        if (!kind_applies(bad_dgs[i].kind, f))
+            continue;
+        const sa_t bad_addr = addr_kind(bad_dgs[i].kind, f, &lb);
+        const wasixnet_outgoing_datagram_t bad = {
+            bad_dgs[i].null_data ? NULL : bad_dgs[i].len ? big : (const uint8_t *)"bad",
+            bad_dgs[i].len ? bad_dgs[i].len : 3,
+            bad_dgs[i].kind == K_NONE ? NULL : &bad_addr,
+        };
+        snprintf(labels[i], sizeof labels[i], "ok%zu", i);
+        const wasixnet_outgoing_datagram_t two[2] = { { (const uint8_t *)labels[i], strlen(labels[i]), NULL }, bad };
+        set_context("datagram of %zu bytes%s to %s", bad.len, bad.data ? "" : " (data NULL)",
+                    kind_names[bad_dgs[i].kind]);
+        GRANT(a);
+        SEND_EXPECT(a, &bad, 1, bad_dgs[i].want, 0);
+        GRANT(a);
+        SEND_EXPECT(a, two, 2, SOK, 1);
+        exp_second[n_second++] = (bytes_t){ (const uint8_t *)labels[i], strlen(labels[i]) };
+    }
+    clear_context();
+    expect_received_(HERE, b, &la, exp_second, n_second);
+
+    /* truncation: capacity 4, and capacity 0 with data NULL */
+    GRANT(a);
+    const wasixnet_outgoing_datagram_t tens[] = { DG("0123456789", NULL), DG("abcdefghij", NULL) };
+    SEND_EXPECT(a, tens, 2, SOK, 2);
+    {
+        struct pollfd pfd = { w_udp_fd(b), POLLIN, 0 };
+        CHECK_EQ(1, poll(&pfd, 1, 1000));
+        uint8_t small[8];
+        memset(small, 0xA5, sizeof small);
+        wasixnet_incoming_datagram_t in[2];
+        memset(in, 0xA5, sizeof in);
+        in[0].data = small;
+        in[0].capacity = 4;
+        in[1].data = NULL;
+        in[1].capacity = 0;
+        size_t got = 0;
+        CHECK_ST(SOK, w_udp_receive(b, in, 2, &got));
+        CHECK_EQ(2, got);
+        CHECK_EQ(4, in[0].len);
+        CHECK_EQ(1, in[0].truncated);
+        CHECK_MEM("0123\xA5", small, 5);
+        CHECK_MEM(&la, &in[0].remote_address, sizeof la);
+        CHECK_EQ(0, in[1].len);
+        CHECK_EQ(1, in[1].truncated);
+        CHECK_MEM(&la, &in[1].remote_address, sizeof la);
+    }
+
+    /* C, unconnected: no address is INVALID_ARGUMENT; to B it is sent, but B (streaming to A)
+     * drops it: the next datagram B receives is A's */
+    CHECK_ST(SOK, w_sock(F_udp_stream, c, NULL));
+    memset(&r, 0xA5, sizeof r);
+    CHECK_ST(S_STATE, w_sock(F_udp_remote_address, c, &r));
+    GRANT(c);
+    SEND_EXPECT(c, (const wasixnet_outgoing_datagram_t[]){ DG("from c", NULL) }, 1, S_INVAL, 0);
+    GRANT(c);
+    SEND_EXPECT(c, (const wasixnet_outgoing_datagram_t[]){ DG("from c", &lb) }, 1, SOK, 1);
+    GRANT(a);
+    SEND_EXPECT(a, (const wasixnet_outgoing_datagram_t[]){ DG("from a", NULL) }, 1, SOK, 1);
+    EXPECT_RECEIVED(b, &la, BYTES("from a"));
+
+    /* B open to every peer: receives from C with C's address */
+    const sa_t lc = LOCAL_OF(c);
+    CHECK_ST(SOK, w_sock(F_udp_stream, b, NULL));
+    GRANT(c);
+    SEND_EXPECT(c, (const wasixnet_outgoing_datagram_t[]){ DG("c again", &lb) }, 1, SOK, 1);
+    EXPECT_RECEIVED(b, &lc, BYTES("c again"));
+
+    /* streaming to a port nobody listens on: the ICMP port unreachable comes back as
+     * CONNECTION_REFUSED, once, from receive and then from send (nothing sent) */
+    const sa_t dead = LOCAL_OF(c);
+    w_udp_free(c);
+    c = NULL;
+    CHECK_ST(SOK, w_sock(F_udp_stream, a, &dead));
+    for (int round = 0; round < 2; round++) {
+        set_context("streaming to a closed port, %s", round == 0 ? "receive" : "send");
+        GRANT(a);
+        SEND_EXPECT(a, (const wasixnet_outgoing_datagram_t[]){ DG("anyone?", NULL) }, 1, SOK, 1);
+        struct pollfd pfd = { w_udp_fd(a), POLLIN, 0 };
+        CHECK_EQ(1, poll(&pfd, 1, 1000));
+        report(HERE, (pfd.revents & POLLERR) != 0, "no POLLERR after the ICMP error (revents %#x)", pfd.revents);
+        wasixnet_incoming_datagram_t in[1] = { { .data = NULL, .capacity = 0 } };
+        size_t got = 12345;
+        if (round == 0) {
+            CHECK_ST(WASIXNET_SOCK_E_CONNECTION_REFUSED, w_udp_receive(a, in, 1, &got));
+        } else {
+            GRANT(a);
+            SEND_EXPECT(a, (const wasixnet_outgoing_datagram_t[]){ DG("again?", NULL) }, 1,
+                        WASIXNET_SOCK_E_CONNECTION_REFUSED, 0);
+        }
+        got = 12345;
+        CHECK_ST(SOK, w_udp_receive(a, in, 1, &got)); /* reported once */
+        CHECK_EQ(0, got);
+    }
+    clear_context();
+out:
+    w_udp_free(a);
+    w_udp_free(b);
+    w_udp_free(c);
+}
+
+static void test_udp_io(void)
+{
+    for (uint8_t f = SA4; f <= SA6; f++) {
+        section = f == SA4 ? "udp io (IPv4)" : "udp io (IPv6)";
+        udp_io(f);
+    }
+}
+
+/* ============================================================================================
+ * Section: udp guest. wasixnet_guest_udp_send with canonical-ABI lists in a fake guest memory.
+ * ========================================================================================== */
+
+enum { UG_MEM = 0x20000, UG_LIST = 0x200, UG_EL = 44 }; /* room for a 65536-byte datagram */
+static uint8_t ugmem[UG_MEM];
+
+/* the good list: "abc" with no address, then "de" with option some(B's address) */
+static void ug_setup(const sa_t *peer)
+{
+    memset(ugmem, 0xC3, sizeof ugmem);
+    memcpy(ugmem + 0x100, "abcde", 5);
+    uint8_t *e = ugmem + UG_LIST;
+    memset(e, 0, 2 * UG_EL);
+    put_le(e + 0, 0x100, 4);
+    put_le(e + 4, 3, 4);
+    e[8] = 0;
+    put_le(e + UG_EL + 0, 0x103, 4);
+    put_le(e + UG_EL + 4, 2, 4);
+    e[UG_EL + 8] = 1;
+    memcpy(e + UG_EL + 12, peer, sizeof *peer);
+}
+
+static void test_udp_guest(void)
+{
+    section = "udp guest";
+    sock_t *a = SOCK_IN(SA4, ST_BOUND, NULL), *b = SOCK_IN(SA4, ST_BOUND, NULL);
+    if (a == NULL || b == NULL)
+        goto out;
+    const sa_t la = LOCAL_OF(a), lb = LOCAL_OF(b);
+    CHECK_ST(SOK, w_sock(F_udp_stream, a, &lb));
+    CHECK_ST(SOK, w_sock(F_udp_stream, b, &la));
+    static const struct {
+        const char *what;
+        uint8_t ps;
+        bool null_memory, no_grant, null_guest;
+        uint64_t list, len;
+        long poke;        /* offset of a little-endian poke, -1: none */
+        unsigned width;   /* its width */
+        uint64_t value;
+        status_t want;
+        uint64_t sent;
+    } cases[] = {
+        { "the good list", 4, false, false, false, UG_LIST, 2, -1, 0, 0, SOK, 2 },
+        { "an empty list", 4, false, false, false, UG_LIST, 0, -1, 0, 0, SOK, 0 },
+        { "an empty list at the end of memory", 4, false, false, false, UG_MEM, 0, -1, 0, 0, SOK, 0 },
+        { "the good list with no check_send", 4, false, true, false, UG_LIST, 2, -1, 0, 0, STRAP, 0 },
+        { "option tag 2 in element 1", 4, false, false, false, UG_LIST, 2, UG_LIST + UG_EL + 8, 1, 2, STRAP, 0 },
+        { "address tag 2 in element 1", 4, false, false, false, UG_LIST, 2, UG_LIST + UG_EL + 12, 1, 2, STRAP, 0 },
+        { "element 0's data past memory_size", 4, false, false, false, UG_LIST, 2, UG_LIST, 4, UG_MEM - 2, STRAP, 0 },
+        { "element 1's length 2^32 - 1", 4, false, false, false, UG_LIST, 2, UG_LIST + UG_EL + 4, 4, 0xFFFFFFFF,
+          STRAP, 0 },
+        { "a list ending 4 bytes past memory_size", 4, false, false, false, UG_MEM - UG_EL + 4, 1, -1, 0, 0, STRAP, 0 },
+        { "a list pointer past memory_size", 4, false, false, false, UG_MEM + 4, 1, -1, 0, 0, STRAP, 0 },
+        { "a list length of 2^64 - 1", 4, false, false, false, UG_LIST, UINT64_MAX, -1, 0, 0, STRAP, 0 },
+        { "port 0 in element 1 (index 1: the first is sent)", 4, false, false, false, UG_LIST, 2,
+          UG_LIST + UG_EL + 12 + 4, 2, 0, SOK, 1 },
+        { "element 0's length 65536", 4, false, false, false, UG_LIST, 2, UG_LIST + 4, 4, 65536, S_TOOLARGE, 0 },
+        { "pointer_size 8", 8, false, false, false, UG_LIST, 2, -1, 0, 0, S_NOTSUP, 0 },
+        { "pointer_size 0", 0, false, false, false, UG_LIST, 2, -1, 0, 0, S_INVAL, 0 },
+        { "pointer_size 2", 2, false, false, false, UG_LIST, 2, -1, 0, 0, S_INVAL, 0 },
+        { "memory NULL with a size", 4, true, false, false, UG_LIST, 2, -1, 0, 0, S_INVAL, 0 },
+        { "guest NULL", 4, false, false, true, UG_LIST, 2, -1, 0, 0, S_INVAL, 0 },
+    };
+    bytes_t exp[2 * sizeof cases / sizeof cases[0]];
+    size_t n_exp = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        set_context("%s", cases[i].what);
+        ug_setup(&lb);
+        if (cases[i].poke >= 0)
+            put_le(ugmem + cases[i].poke, cases[i].value, cases[i].width);
+        const wasixnet_guest_t g = { cases[i].null_memory ? NULL : ugmem, UG_MEM, cases[i].ps, LAYOUT_V1 };
+        if (!cases[i].no_grant)
+            GRANT(a);
+        else
+            SEND_EXPECT(a, many, 0, SOK, 0); /* uses any grant up */
+        uint64_t sent = SENT_UNTOUCHED;
+        CHECK_ST(cases[i].want, w_guest_udp_send(a, cases[i].null_guest ? NULL : &g, cases[i].list, cases[i].len,
+                                                 &sent));
+        CHECK_EQ(cases[i].want == SOK ? cases[i].sent : SENT_UNTOUCHED, sent);
+        for (uint64_t k = 0; k < cases[i].sent; k++)
+            exp[n_exp++] = k == 0 ? BYTES("abc") : BYTES("de");
+    }
+    clear_context();
+    expect_received_(HERE, b, &la, exp, n_exp);
+out:
+    w_udp_free(a);
+    w_udp_free(b);
+}
+
+/* ============================================================================================
  * Section: the imports table
  * ========================================================================================== */
 
@@ -2766,6 +3805,10 @@ static void test_plugin(void)
     test_hooks();
     guest_roundtrip(4, LAYOUT_V1);
     guest_roundtrip(8, LAYOUT_WASMER);
+    test_sock_status();
+    test_udp_states();
+    test_udp_io();
+    test_udp_guest();
     via = "";
     for (int i = 0; i < F_PLUGIN_COUNT; i++)
         active[i] = fns[i].sym;
@@ -2825,6 +3868,14 @@ int main(int argc, char **argv)
                 guest_bounds(ps, layout);
             }
         guest_misc();
+        test_sock_status();
+        test_udp_create();
+        test_udp_states();
+        test_udp_bind();
+        test_udp_options();
+        test_udp_null();
+        test_udp_io();
+        test_udp_guest();
         test_imports();
         test_plugin();
     }
