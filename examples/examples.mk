@@ -15,13 +15,20 @@ WASMTIME_PREFIX := $(CURDIR)/_wheels/wasmtime-$(WASMTIME_VERSION)
 WASMTIME_LIBDIR := $(WASMTIME_PREFIX)/wasmtime/linux-$(shell uname -m)
 WASMTIME_HOST_DIR := examples/wasmtime-host
 WASMTIME_HOST := $(EXAMPLES_OUT)/wasixnet-host
-WASMTIME_GUESTS := $(patsubst $(WASMTIME_HOST_DIR)/guests/%.wat,$(EXAMPLES_OUT)/guests/%.wasm,\
-  $(sort $(wildcard $(WASMTIME_HOST_DIR)/guests/*.wat)))
+# Every guest, WAT or C, as the .wasm the host runs, in name order.
+WASMTIME_GUESTS := $(sort $(patsubst $(WASMTIME_HOST_DIR)/guests/%,$(EXAMPLES_OUT)/guests/%.wasm,\
+  $(basename $(wildcard $(WASMTIME_HOST_DIR)/guests/*.wat $(WASMTIME_HOST_DIR)/guests/*.c))))
+# C guests: the Swift toolchain's clang targets wasm32 and finds wasm-ld beside it. No libc: a
+# guest declares its imports and exports (export_name) itself; -mbulk-memory makes memset and
+# memcpy the memory.fill / memory.copy instructions.
+WASM_CC ?= $(SWIFT_CLANG)
+WASM_CFLAGS := --target=wasm32 -std=c11 -O2 -Wall -Wextra -Werror -ffreestanding -mbulk-memory -nostdlib \
+  -Wl,--no-entry
 # The top makefile, for the second make that runs once the wheel is known to be there.
 EXAMPLES_MAKE := $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST))
 
 .PHONY: examples-test examples-cpp-test examples-dlopen-test examples-wasmtime-test demo-runtime \
-  wabt wasmtime-host-test wasmtime-host-story
+  wabt wasm-cc wasmtime-host-test wasmtime-host-story
 
 examples-test: examples-cpp-test examples-dlopen-test examples-wasmtime-test
 
@@ -73,10 +80,19 @@ $(WASMTIME_HOST): $(addprefix $(WASMTIME_HOST_DIR)/,host.c story.c udp.c host.h 
 	$(CC) $(CFLAGS_TEST) $(addprefix $(WASMTIME_HOST_DIR)/,host.c story.c udp.c) $$($(PKG) --cflags --libs wasixnet) \
 	  -L$(WASMTIME_LIBDIR) -l:_libwasmtime.so -Wl,-rpath,$(WASMTIME_LIBDIR) -o $@
 
-# Guests are assembled by Debian's wabt, installed when missing and we are root.
+# WAT guests are assembled by Debian's wabt, installed when missing and we are root; C guests
+# are compiled by $(WASM_CC).
 $(EXAMPLES_OUT)/guests/%.wasm: $(WASMTIME_HOST_DIR)/guests/%.wat | wabt
 	@mkdir -p $(@D)
 	wat2wasm $< -o $@
+
+$(EXAMPLES_OUT)/guests/%.wasm: $(WASMTIME_HOST_DIR)/guests/%.c | wasm-cc
+	@mkdir -p $(@D)
+	$(WASM_CC) $(WASM_CFLAGS) $< -o $@
+
+wasm-cc:
+	@command -v $(WASM_CC) >/dev/null || { \
+	  echo "no clang for the C guests ($(WASM_CC)): set WASM_CC to a clang that targets wasm32, with wasm-ld"; exit 1; }
 
 wabt:
 	@command -v wat2wasm >/dev/null || { \
