@@ -64,6 +64,8 @@ demo: deps install
 	@mkdir -p $(OUT)
 	$(CC) -std=c11 -Wall -Wextra -O2 examples/c/main.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/example_c
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/example_c
+	$(CC) -std=c11 -Wall -Wextra -O2 examples/c/udp_demo.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_demo_c
+	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_demo_c
 	@$(MAKE) --no-print-directory demo-runtime
 
 test: deps test-swift check-exports check-header test-abi test-udp-abi test-examples examples-test
@@ -119,13 +121,19 @@ test-examples: deps install
 	@if env -i LD_LIBRARY_PATH=$(LIBDIR) ldd $(OUT)/example_c | grep -i swift; then echo "example links Swift"; exit 1; fi
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/example_c > $(OUT)/example_c.out
 	@tail -n 1 $(OUT)/example_c.out
+	$(CC) $(CFLAGS_TEST) examples/c/udp_demo.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_demo_c
+	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_demo_c > $(OUT)/udp_demo_c.out
+	@tail -n 1 $(OUT)/udp_demo_c.out
 
 bench: deps install
 	@mkdir -p $(OUT)
 	$(CC) -O2 -fPIC -shared Benchmarks/cnoop.c -o $(OUT)/libcnoop.so
 	$(CC) -std=c11 -O2 -Wall -Wextra Benchmarks/bench.c $$($(PKG) --cflags --libs wasixnet) \
 	  -L$(OUT) -lcnoop -Wl,-rpath,$(OUT) -Wl,-rpath,$(LIBDIR) -o $(OUT)/bench
+	$(CC) -std=c11 -O2 -Wall -Wextra -Werror Benchmarks/udp_bench.c $$($(PKG) --cflags --libs wasixnet) \
+	  -Wl,-rpath,$(LIBDIR) -o $(OUT)/udp_bench
 	$(OUT)/bench
+	$(OUT)/udp_bench
 
 clean:
 	rm -rf $(SCRATCH) $(OUT) $(CURDIR)/_install .build
