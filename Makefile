@@ -1,7 +1,10 @@
 # wasixnet: build, install, test, demo, bench.
-#   make demo    build, install into ./_install, build examples/c through pkg-config, run it
+#   make demo    build, install into ./_install, build examples/c through pkg-config and run it
+#                (the port calls, then UDP through a port), then wasmtime running WebAssembly guests
 #   make test    every test: Swift core tests, the installed library's exports and header, the
-#                libffi ABI tests against the installed .so, the examples
+#                libffi ABI tests against the installed .so, UDP on loopback, the examples, and a
+#                bounded pass of fuzzing, sanitizers (ASan+UBSan, TSan), stress and fault injection
+#   make fuzz FUZZ_SECONDS=N, make check-asan, make check-tsan: those parts on their own
 #   make bench   the C benchmark through the public ABI, with its baselines
 #   make install PREFIX=/usr/local
 SHELL := /bin/bash
@@ -31,6 +34,7 @@ SWIFT_RELEASE := -c release --product wasixnet --scratch-path $(SCRATCH) --disab
   -Xlinker -soname=$(SO_NAME) -Xlinker -z -Xlinker defs
 
 include examples/examples.mk
+include sanitize.mk
 
 .PHONY: build install deps demo test test-swift check-exports check-header test-abi test-udp-abi test-examples bench clean
 
@@ -68,7 +72,7 @@ demo: deps install
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_demo_c
 	@$(MAKE) --no-print-directory demo-runtime
 
-test: deps test-swift check-exports check-header test-abi test-udp-abi test-examples examples-test
+test: deps test-swift check-exports check-header test-abi test-udp-abi test-examples examples-test test-hostile
 	@if [ -f $(OUT)/examples/wasmtime-host.skipped ]; then \
 	  echo "make test: all suites passed, but the wasmtime example was SKIPPED (its wheel could not be installed)"; \
 	else echo "make test: all suites passed"; fi

@@ -28,5 +28,11 @@ let package = Package(
             path: "Sources/WasixNetABI"
         ),
         .testTarget(name: "WasixNetTests", dependencies: ["WasixNet", "CWasixNet"], path: "Tests/WasixNetTests"),
+        // libFuzzer targets (sanitize.mk: `make fuzz`), each an executable whose LLVMFuzzerTestOneInput
+        // is the entry when built with -sanitize=fuzzer; a plain build makes an inert executable.
+        .executableTarget(name: "FuzzGuestPortCalls", dependencies: ["WasixNetABI", "CWasixNet"], path: "Fuzz/GuestPortCalls"),
+        .executableTarget(name: "FuzzRouteTable", dependencies: ["WasixNet"], path: "Fuzz/RouteTable"),
+        .executableTarget(name: "FuzzGuestDatagramList", dependencies: ["WasixNetABI", "CWasixNet"],
+                          path: "Fuzz/GuestDatagramList"),
     ]
 )

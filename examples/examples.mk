@@ -7,7 +7,7 @@ EXAMPLES_OUT := $(OUT)/examples
 CXXFLAGS_TEST := -std=c++17 -O2 -g -Wall -Wextra -Werror
 # As test-examples runs examples/c: only the installed library in reach, no Swift toolchain.
 RUN_INSTALLED := env -i LD_LIBRARY_PATH=$(LIBDIR)
-DLOPEN_CYCLES ?= 200
+DLOPEN_CYCLES ?= 1000
 
 # One pinned wheel: wasmtime_min.h declares its C API and check_bindings.py holds it to that.
 WASMTIME_VERSION := 50.0.1
