@@ -156,7 +156,7 @@ struct Harness {
                    stride: Int, routes: Bool) {
         let cellOK = inBounds(cell, UInt64(pointerSize))
         var capacity: UInt64 = 0
-        if cellOK, let memory {
+        if cellOK, memory != nil {
             let base = Int(cell)
             for byte in 0..<pointerSize { capacity |= UInt64(snapshot[base + byte]) << (8 * byte) }
         }
