@@ -20,28 +20,7 @@ import Glibc
 #endif
 import CWasixNet
 import WasixNetABI
-
-/// Reads the fuzz input front to back; past its end every read is zero.
-struct FuzzInput {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ data: UnsafePointer<UInt8>?, _ size: Int) { bytes = UnsafeBufferPointer(start: data, count: data == nil ? 0 : size) }
-
-    mutating func u8() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-    mutating func u32() -> UInt32 { UInt32(u16()) | UInt32(u16()) << 16 }
-    mutating func u64() -> UInt64 { UInt64(u32()) | UInt64(u32()) << 32 }
-
-    mutating func copy(into destination: UnsafeMutablePointer<UInt8>, count: Int) {
-        for index in 0..<count { destination[index] = u8() }
-    }
-}
+import FuzzSupport
 
 func violated(_ message: @autoclosure () -> String) -> Never {
     fatalError("contract violated: \(message())")

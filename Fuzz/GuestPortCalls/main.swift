@@ -15,31 +15,7 @@
 // Build and run: `make fuzz` (sanitize.mk). Reproduce a crash: `.build-fuzz/release/FuzzGuestPortCalls crash-…`.
 import CWasixNet
 import WasixNetABI
-
-/// Reads the fuzz input front to back; past its end every read is zero.
-struct FuzzInput {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ data: UnsafePointer<UInt8>?, _ size: Int) { bytes = UnsafeBufferPointer(start: data, count: data == nil ? 0 : size) }
-
-    var isEmpty: Bool { position >= bytes.count }
-
-    mutating func u8() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-    mutating func u32() -> UInt32 { UInt32(u16()) | UInt32(u16()) << 16 }
-    mutating func u64() -> UInt64 { UInt64(u32()) | UInt64(u32()) << 32 }
-
-    /// Copies up to `count` bytes into `destination` (zeros past the end of the input).
-    mutating func copy(into destination: UnsafeMutablePointer<UInt8>, count: Int) {
-        for index in 0..<count { destination[index] = u8() }
-    }
-}
+import FuzzSupport
 
 /// The port's clock: a value the input moves, read through the C config's clock callback.
 nonisolated(unsafe) var clockNow: UInt64 = 1_000_000

@@ -12,26 +12,7 @@
 // Build and run: `make fuzz` (sanitize.mk). Reproduce a crash: `.build-fuzz/release/FuzzRouteTable crash-…`.
 import Synchronization
 import WasixNet
-
-/// Reads the fuzz input front to back; past its end every read is zero.
-struct FuzzInput {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ data: UnsafePointer<UInt8>?, _ size: Int) { bytes = UnsafeBufferPointer(start: data, count: data == nil ? 0 : size) }
-
-    var isEmpty: Bool { position >= bytes.count }
-
-    mutating func u8() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func u16() -> UInt16 { UInt16(u8()) | UInt16(u8()) << 8 }
-    mutating func u32() -> UInt32 { UInt32(u16()) | UInt32(u16()) << 16 }
-    mutating func u64() -> UInt64 { UInt64(u32()) | UInt64(u32()) << 32 }
-}
+import FuzzSupport
 
 func violated(_ message: @autoclosure () -> String) -> Never {
     fatalError("port and oracle disagree: \(message())")
