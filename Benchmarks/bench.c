@@ -28,6 +28,8 @@
 
 #include <wasixnet.h>
 
+#include "timing.h"
+
 /* libcnoop.so: the call-overhead baseline. */
 uint16_t cnoop(void *a, void *b);
 
@@ -62,26 +64,6 @@ static volatile uint64_t sink; /* results land here so no loop is optimised away
 /* ------------------------------------------------------------------------------------------ */
 /* Clock, statistics, memory                                                                  */
 /* ------------------------------------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts `v` in place. */
-static double median(double *v, size_t n)
-{
-    qsort(v, n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 static void *xcalloc(size_t n, size_t size)
 {

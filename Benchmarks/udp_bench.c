@@ -49,6 +49,8 @@
 
 #include <wasixnet.h>
 
+#include "timing.h"
+
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
@@ -81,28 +83,6 @@ static const double BENCH_WALL_LIMIT = 50.0;  /* no new round starts after this 
 /* ------------------------------------------------------------------------------------------ */
 /* Clock, statistics, failure                                                                 */
 /* ------------------------------------------------------------------------------------------ */
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int compare_doubles(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sorts v in place. */
-static double median(double *v, size_t n)
-{
-    if (n == 0)
-        return 0;
-    qsort(v, n, sizeof *v, compare_doubles);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
 
 /* The median of v[0 .. n) (n <= REPS), v left untouched. */
 static double median_of(const double *v, size_t n)
