@@ -5,15 +5,18 @@ public struct WasixErrno: RawRepresentable, Hashable, Sendable, Error, CustomStr
     public let rawValue: UInt16
     public init(rawValue: UInt16) { self.rawValue = rawValue }
 
-    public static let success = WasixErrno(rawValue: 0)
-    public static let exist = WasixErrno(rawValue: 20)
-    public static let fault = WasixErrno(rawValue: 21)
-    public static let inval = WasixErrno(rawValue: 28)
-    public static let netunreach = WasixErrno(rawValue: 40)
-    public static let noent = WasixErrno(rawValue: 44)
-    public static let nomem = WasixErrno(rawValue: 48)
-    public static let notsup = WasixErrno(rawValue: 58)
-    public static let overflow = WasixErrno(rawValue: 61)
+    // Computed, not stored: a stored static is a lazily initialised global, and every use would
+    // go through its one-time-initialisation check on the hot paths.
+
+    public static var success: WasixErrno { WasixErrno(rawValue: 0) }
+    public static var exist: WasixErrno { WasixErrno(rawValue: 20) }
+    public static var fault: WasixErrno { WasixErrno(rawValue: 21) }
+    public static var inval: WasixErrno { WasixErrno(rawValue: 28) }
+    public static var netunreach: WasixErrno { WasixErrno(rawValue: 40) }
+    public static var noent: WasixErrno { WasixErrno(rawValue: 44) }
+    public static var nomem: WasixErrno { WasixErrno(rawValue: 48) }
+    public static var notsup: WasixErrno { WasixErrno(rawValue: 58) }
+    public static var overflow: WasixErrno { WasixErrno(rawValue: 61) }
 
     public var description: String {
         switch self {

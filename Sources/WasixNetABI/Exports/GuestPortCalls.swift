@@ -89,7 +89,7 @@ public func wasixnetGuestPortMac(_ port: OpaquePointer?, _ guest: UnsafePointer<
                                  _ ret: UInt64) -> wasixnet_errno_t {
     withGuest(port, guest) { port, memory in
         guard let out = memory.bytes(at: ret, count: UInt64(WireCodec.macSize)) else { return .fault }
-        memory.codec.writeMAC(port.mac, to: out)
+        WireCodec.writeMAC(port.mac, to: out)
         return .success
     }
 }

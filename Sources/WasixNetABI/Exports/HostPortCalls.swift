@@ -59,7 +59,7 @@ public func wasixnetPortAddrList(_ port: OpaquePointer?, _ addrs: UnsafeMutableP
 public func wasixnetPortMac(_ port: OpaquePointer?, _ out: UnsafeMutablePointer<wasixnet_hardware_address_t>?) -> wasixnet_errno_t {
     PortHandle.with(port) { port in
         guard let out else { return .fault }
-        PortCalls.host.writeMAC(port.mac, to: UnsafeMutableRawPointer(out))
+        WireCodec.writeMAC(port.mac, to: UnsafeMutableRawPointer(out))
         return .success
     }
 }

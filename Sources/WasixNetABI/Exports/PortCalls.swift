@@ -5,7 +5,7 @@ import WasixNet
 /// enough for `capacity` entries.
 enum PortCalls {
     /// The host-typed structs of wasixnet.h are the WASIX_V1 layout in host memory.
-    static let host = WireCodec(layout: .wasixV1)
+    static var host: WireCodec { WireCodec(layout: .wasixV1) }
 
     /// The list protocol of addr_list and route_list: `fill` writes the first `capacity` entries
     /// and answers how many there are; the count is stored whether or not they all fit.

@@ -95,7 +95,8 @@ struct WireCodec {
         writeTimestamp(route.expiresAt, to: base + layout.routeExpiresAtOffset)
     }
 
-    func writeMAC(_ mac: MACAddress, to base: UnsafeMutableRawPointer) {
+    /// The same in every layout: six octets.
+    static func writeMAC(_ mac: MACAddress, to base: UnsafeMutableRawPointer) {
         base.storeBytes(of: UInt32(truncatingIfNeeded: mac.littleEndianValue), as: UInt32.self)
         base.storeBytes(of: UInt16(truncatingIfNeeded: mac.littleEndianValue >> 32), toByteOffset: 4, as: UInt16.self)
     }

@@ -18,17 +18,20 @@ struct WireLayout {
     /// octets (Wasmer's `read_ip`); they are always written as network-order octets.
     let readsIPv6AsGroups: Bool
 
+    // Both computed rather than stored: a stored static is a lazily initialised global, checked on
+    // every use; these are constants the optimizer folds into each call.
+
     /// wasix-libc's layout, from the `wasix_v1` witx (and the host-typed structs of wasixnet.h).
-    static let wasixV1 = WireLayout(
+    static var wasixV1: WireLayout { WireLayout(
         addressSize: 110, cidrSize: 28, routeSize: 176, cidrIPv6PrefixOffset: 26,
         routeRouterOffset: 28, routePreferredUntilOffset: 144, routeExpiresAtOffset: 160,
-        hasIPv6Scope: true, readsIPv6AsGroups: false)
+        hasIPv6Scope: true, readsIPv6AsGroups: false) }
 
     /// What Wasmer's host reads and writes (its Rust `__wasi_addr_t`, `__wasi_cidr_t`, `Route`).
-    static let wasmer = WireLayout(
+    static var wasmer: WireLayout { WireLayout(
         addressSize: 18, cidrSize: 19, routeSize: 72, cidrIPv6PrefixOffset: 18,
         routeRouterOffset: 19, routePreferredUntilOffset: 40, routeExpiresAtOffset: 56,
-        hasIPv6Scope: false, readsIPv6AsGroups: true)
+        hasIPv6Scope: false, readsIPv6AsGroups: true) }
 
     /// The layout named by `wasixnet_guest_t.layout`.
     init?(code: UInt8) {
