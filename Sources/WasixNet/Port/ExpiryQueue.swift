@@ -6,7 +6,7 @@ struct ExpiryQueue {
         var id: UInt32
     }
 
-    private(set) var items: [Item] = []
+    private var items: [Item] = []
 
     var earliest: UInt64? { items.first?.instant }
     var count: Int { items.count }
@@ -47,6 +47,4 @@ struct ExpiryQueue {
         self.items.reserveCapacity(items.count)
         for item in items { push(item) }
     }
-
-    mutating func removeAll() { items = [] }
 }

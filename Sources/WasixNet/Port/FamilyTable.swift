@@ -48,12 +48,6 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
         _modify { yield &entries[Int(index)] }
     }
 
-    /// Bytes held by this family's arrays (not counting the owner's side tables).
-    var allocatedBytes: Int {
-        entries.capacity * MemoryLayout<Entry>.stride + ranks.capacity * 2 + freeIndices.capacity * 4
-            + routes.allocatedBytes + onLink.allocatedBytes + trie.allocatedBytes
-    }
-
     @inline(__always)
     func lookup(_ address: IPAddress) -> UInt32 { trie.lookup(Self.key(address)) }
 
@@ -134,8 +128,6 @@ struct FamilyTable<Key: FixedWidthInteger & UnsignedInteger> {
         private var slots: [UInt64] = []
         private var count = 0
         private var shift = 0  // 32 - log2(capacity)
-
-        var allocatedBytes: Int { slots.capacity * 8 }
 
         private static func hash(_ key: Key, length: UInt8) -> UInt32 {
             var folded = UInt64(truncatingIfNeeded: key)

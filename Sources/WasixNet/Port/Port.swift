@@ -51,9 +51,6 @@ public final class Port: Sendable {
         state = Mutex(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
     }
 
-    /// The port's clock, read now.
-    public func now() -> UInt64 { clock() }
-
     // MARK: Routes
 
     public func addRoute(_ cidr: TaggedCIDR, via router: TaggedAddress,

@@ -56,11 +56,6 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
     /// Slots allocated, the root's included.
     var slotCount: Int { slots.count }
 
-    /// Bytes held by the arrays (for size reports).
-    var allocatedBytes: Int {
-        slots.capacity * 4 + freeNodes.capacity * 4 + edges.capacity * MemoryLayout<Edge>.stride + freeEdges.capacity * 4
-    }
-
     // MARK: Slot values
 
     @inline(__always) private static func isInternal(_ value: UInt32) -> Bool { value & internalFlag != 0 }
@@ -236,10 +231,6 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
         remove(network, length: length, id: id, replacement: replacement,
                at: .slot(Int(truncatingIfNeeded: Self.bits(of: network, at: 0, count: Self.rootBits))),
                depth: 0, width: Self.rootBits)
-    }
-
-    mutating func removeAll() {
-        self = PrefixTrie()
     }
 
     private mutating func remove(_ network: Key, length: Int, id: UInt32, replacement: UInt32,

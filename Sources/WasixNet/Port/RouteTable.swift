@@ -70,10 +70,8 @@ public struct RouteTable {
     /// copies the whole table to call a non-mutating method on it from inside a lock.
     public mutating func longestMatchInPlace(for address: IPAddress) -> Route? { longestMatch(for: address) }
 
-    /// Whether any route or own prefix leads to `address` (the cheap form of `longestMatch`).
-    public func hasRoute(to address: IPAddress) -> Bool { matchID(for: address) != .none }
-
-    /// `hasRoute(to:)` on the table in place (see `liveMatch`): for the per-datagram path.
+    /// Whether any route or own prefix leads to `address`: the cheap form of `longestMatch`, in
+    /// place for the same reason as `longestMatchInPlace`, for the per-datagram path.
     public mutating func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }
 
     /// Calls `body` with each route in insertion order until it returns false.
@@ -89,11 +87,6 @@ public struct RouteTable {
         var all: [Route] = []
         forEachRoute { all.append($0); return true }
         return all
-    }
-
-    /// Bytes of memory the table's arrays hold (not counting the maps of rare fields).
-    public var approximateBytes: Int {
-        v4.allocatedBytes + v6.allocatedBytes + expiries.items.capacity * MemoryLayout<ExpiryQueue.Item>.stride
     }
 
     /// Trie nodes and edges in use and slots allocated, both families (for tests of reuse).
