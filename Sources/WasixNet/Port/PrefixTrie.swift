@@ -5,11 +5,12 @@
 /// 16 slots (4 bits, one 64-byte cache line). A slot holds one of three things:
 /// - the id of the best entry covering that slot's whole range (0: none) — a leaf;
 /// - a child node;
-/// - a skip edge: a run of nibbles that every longer prefix below the slot shares. Keys that
-///   follow the run continue at the edge's target; keys that leave it get the edge's fallback
-///   (what the 15 other slots of each skipped node would all have held). Sparse tables — IPv6
-///   above all, where a /48 would otherwise hang from a chain of nine single-child nodes — cost
-///   one edge instead of the chain.
+/// - a skip edge: a run of bits that every longer prefix below the slot shares. Keys that follow
+///   the run continue at the edge's target; keys that leave it get the edge's fallback (what the
+///   other slots of each skipped node would all have held). A prefix that is alone below a slot
+///   hangs from one edge straight to its id, whatever its length; sparse tables — IPv6 above
+///   all, where a /48 would otherwise hang from a chain of nine single-child nodes — cost one
+///   edge a prefix instead of the chain. Nodes appear only where prefixes branch.
 /// Every slot therefore answers for its range by itself, and a lookup is one load per level with
 /// no backtracking, whatever the number of prefixes.
 ///
@@ -24,12 +25,14 @@
 /// edge), and no edge's target is its own fallback or an edge with the same fallback.
 struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
     private struct Edge {
-        /// The skipped nibbles, right-aligned.
+        /// The skipped bits, right-aligned.
         var bits: Key
         var fallback: UInt32
-        /// A slot value: leaf, node or (never an edge with the same fallback) edge.
+        /// A slot value: leaf, node or (never an edge with the same fallback) edge. An edge whose
+        /// length is not a whole number of nibbles always leads to a leaf: walks never pass
+        /// through it (they take it apart first), so nodes stay on nibble boundaries.
         var target: UInt32
-        var nibbles: UInt8
+        var bitCount: UInt8
     }
 
     private static var rootBits: Int { 12 }
@@ -92,7 +95,7 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
                     continue
                 }
                 let edge = edges.withUnsafeBufferPointer { $0[Self.index(value)] }
-                let span = Int(edge.nibbles) * Self.strideBits
+                let span = Int(edge.bitCount)
                 guard Self.bits(of: key, at: depth, count: span) == edge.bits else { return edge.fallback }
                 value = edge.target
                 depth += span
@@ -131,8 +134,9 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
             return (.slot(Self.firstSlot(ofNode: Self.index(value)) + Self.nibble(of: key, at: below)), below, Self.strideBits)
         }
         let edge = edges[Self.index(value)]
-        let span = Int(edge.nibbles) * Self.strideBits
-        guard length > below + span, Self.bits(of: key, at: below, count: span) == edge.bits else { return nil }
+        let span = Int(edge.bitCount)
+        guard span % Self.strideBits == 0, length > below + span,
+              Self.bits(of: key, at: below, count: span) == edge.bits else { return nil }
         return (.edgeTarget(Self.index(value)), below + span, 0)
     }
 
@@ -153,17 +157,14 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
                 return
             }
             let below = depth + width
-            var value = self.value(at: location)
+            let value = self.value(at: location)
             if !Self.isInternal(value) {
-                if (length - below) % Self.strideBits == 0 {
-                    // The prefix ends on a nibble boundary: one edge leads straight to it.
-                    let edge = Edge(bits: Self.bits(of: network, at: below, count: length - below), fallback: value,
-                                    target: id, nibbles: UInt8((length - below) / Self.strideBits))
-                    set(Self.edgeValue(allocateEdge(edge)), at: location)
-                    return
-                }
-                value = makePath(from: value, below: below, toward: network, length: length)
-                set(value, at: location)
+                // Below a leaf the prefix is alone: one edge leads straight to it (the leaf, which
+                // covers the whole slot, answers everywhere else, and ranks lower).
+                let edge = Edge(bits: Self.bits(of: network, at: below, count: length - below), fallback: value,
+                                target: id, bitCount: UInt8(length - below))
+                set(Self.edgeValue(allocateEdge(edge)), at: location)
+                return
             }
             guard let next = step(from: value, below: below, toward: network, length: length) else {
                 expandEdge(at: location)
@@ -173,36 +174,30 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
         }
     }
 
-    /// The depth of the node where a prefix of `length` ends, for a path starting at `below`.
-    private static func pathEnd(below: Int, length: Int) -> Int {
-        below + (length - below - 1) / strideBits * strideBits
-    }
-
-    /// A path toward a prefix of `length` to replace `leaf`, whose range ends `below` bits deep:
-    /// an edge over the nibbles that would otherwise need single-child nodes, then a node (where
-    /// the prefix ends) filled with the leaf's answer.
-    private mutating func makePath(from leaf: UInt32, below: Int, toward key: Key, length: Int) -> UInt32 {
-        let node = Self.nodeValue(allocateNode(filledWith: leaf))
-        let skipped = (Self.pathEnd(below: below, length: length) - below) / Self.strideBits
-        guard skipped > 0 else { return node }
-        return Self.edgeValue(allocateEdge(Edge(bits: Self.bits(of: key, at: below, count: skipped * Self.strideBits),
-                                                fallback: leaf, target: node, nibbles: UInt8(skipped))))
-    }
-
-    /// Turns the edge at `location` back into a node for its first nibble (the rest stays an edge).
+    /// Turns the edge at `location` back into a node for its first nibble: the rest stays an edge,
+    /// or, for an edge shorter than a nibble (which leads to a leaf), the slots it matches take
+    /// the leaf.
     private mutating func expandEdge(at location: Location) {
         let edgeIndex = Self.index(value(at: location))
         let edge = edges[edgeIndex]
-        let node = allocateNode(filledWith: edge.fallback)
-        let rest = Int(edge.nibbles) - 1
-        let first = Int(truncatingIfNeeded: edge.bits &>> (rest * Self.strideBits))
-        if rest == 0 {
-            slots[Self.firstSlot(ofNode: node) + first] = edge.target
+        let node = allocateNode(filledWith: edge.fallback), base = Self.firstSlot(ofNode: node)
+        let bitCount = Int(edge.bitCount)
+        if bitCount < Self.strideBits {
+            let matched = Self.strideBits - bitCount
+            let first = Int(truncatingIfNeeded: edge.bits) << matched
+            for slot in first..<(first + 1 << matched) { slots[base + slot] = edge.target }
             freeEdge(edgeIndex)
         } else {
-            edges[edgeIndex].nibbles = UInt8(rest)
-            edges[edgeIndex].bits = edge.bits & ((Key(1) &<< (rest * Self.strideBits)) &- 1)
-            slots[Self.firstSlot(ofNode: node) + first] = Self.edgeValue(edgeIndex)
+            let rest = bitCount - Self.strideBits
+            let first = Int(truncatingIfNeeded: edge.bits &>> rest)
+            if rest == 0 {
+                slots[base + first] = edge.target
+                freeEdge(edgeIndex)
+            } else {
+                edges[edgeIndex].bitCount = UInt8(rest)
+                edges[edgeIndex].bits = edge.bits & ((Key(1) &<< rest) &- 1)
+                slots[base + first] = Self.edgeValue(edgeIndex)
+            }
         }
         set(Self.nodeValue(node), at: location)
     }
@@ -298,7 +293,8 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
         let oddValue = odd >= 0 ? slots[base + odd] : common
         freeNode(node)
         guard odd >= 0 else { return common }
-        return normalizedEdge(allocateEdge(Edge(bits: Key(odd), fallback: common, target: oddValue, nibbles: 1)))
+        return normalizedEdge(allocateEdge(Edge(bits: Key(odd), fallback: common, target: oddValue,
+                                                bitCount: UInt8(Self.strideBits))))
     }
 
     private mutating func normalizedEdge(_ edge: Int) -> UInt32 {
@@ -309,8 +305,8 @@ struct PrefixTrie<Key: FixedWidthInteger & UnsignedInteger> {
         }
         if Self.isEdge(target) && edges[Self.index(target)].fallback == fallback {
             let inner = edges[Self.index(target)]
-            edges[edge].bits = edges[edge].bits &<< (Int(inner.nibbles) * Self.strideBits) | inner.bits
-            edges[edge].nibbles += inner.nibbles
+            edges[edge].bits = edges[edge].bits &<< Int(inner.bitCount) | inner.bits
+            edges[edge].bitCount += inner.bitCount
             edges[edge].target = inner.target
             freeEdge(Self.index(target))
         }
