@@ -265,8 +265,9 @@ public struct RouteTable {
     }
 
     private mutating func remove(_ id: EntryID) {
-        lifetimes[id] = nil
-        scopes[id] = nil
+        let flags = flags(of: id)
+        if flags.contains(.lifetimes) { lifetimes[id] = nil }
+        if flags.contains(.scopes) { scopes[id] = nil }
         if id.family == .v4 { v4.remove(id.index) } else { v6.remove(id.index) }
     }
 
@@ -278,9 +279,13 @@ public struct RouteTable {
     }
 
     /// Records the lifetimes of route `id` (replacing any it had) and queues its expiry.
+    /// (The maps are touched only when the entry's flags say they hold something: most routes
+    /// have no lifetimes, and hashing their id on every add and removal would cost more than
+    /// the rest of the bookkeeping.)
     private mutating func setLifetimes(of id: EntryID, preferredUntil: UInt64?, expiresAt: UInt64?) {
-        if lifetimes[id]?.expiresAt != nil { routesWithExpiry -= 1 }
-        let has = preferredUntil != nil || expiresAt != nil
+        let had = flags(of: id).contains(.lifetimes), has = preferredUntil != nil || expiresAt != nil
+        guard had || has else { return }
+        if had && lifetimes[id]?.expiresAt != nil { routesWithExpiry -= 1 }
         lifetimes[id] = has ? Lifetimes(preferredUntil: preferredUntil, expiresAt: expiresAt) : nil
         updateFlags(of: id, .lifetimes, present: has)
         if let expiresAt {
@@ -292,8 +297,13 @@ public struct RouteTable {
 
     private mutating func setScopes(of id: EntryID, _ value: Scopes) {
         let has = value.destination != (0, 0) || value.router != (0, 0)
+        guard has || flags(of: id).contains(.scopes) else { return }
         scopes[id] = has ? value : nil
         updateFlags(of: id, .scopes, present: has)
+    }
+
+    private func flags(of id: EntryID) -> EntryFlags {
+        id.family == .v4 ? v4[id.index].flags : v6[id.index].flags
     }
 
     private mutating func updateFlags(of id: EntryID, _ flag: EntryFlags, present: Bool) {
