@@ -146,12 +146,15 @@ static wasm_trap_t *demo_udp_stream(void *env, wasmtime_caller_t *caller, const 
     return NULL;
 }
 
-static wasm_trap_t *stream_of(guest_ctx_t *ctx, const wasmtime_val_t *self, udp_session_t **out)
+/* The session behind a stream handle, and the caller's memory as it is now: what every stream
+ * method needs first. */
+static wasm_trap_t *stream_of(guest_ctx_t *ctx, wasmtime_caller_t *caller, const wasmtime_val_t *self,
+                              udp_session_t **out, wasixnet_guest_t *guest)
 {
     if (!ctx->udp || self->of.i32 != STREAM_HANDLE)
         return trap_printf("unknown outgoing-datagram-stream handle %d", self->of.i32);
     *out = ctx->udp;
-    return NULL;
+    return guest_memory(caller, 4, guest);
 }
 
 /* Stores result<u64, error-code> in the return area as the canonical ABI lays it out:
@@ -183,9 +186,7 @@ static wasm_trap_t *datagram_check_send(void *env, wasmtime_caller_t *caller, co
     (void)nargs, (void)results, (void)nresults;
     udp_session_t *udp = NULL;
     wasixnet_guest_t guest;
-    wasm_trap_t *trap = stream_of(env, &args[0], &udp);
-    if (!trap)
-        trap = guest_memory(caller, 4, &guest);
+    wasm_trap_t *trap = stream_of(env, caller, &args[0], &udp, &guest);
     if (trap)
         return trap;
     uint64_t permits = 0;
@@ -219,9 +220,7 @@ static wasm_trap_t *datagram_send(void *env, wasmtime_caller_t *caller, const wa
     (void)nargs, (void)results, (void)nresults;
     udp_session_t *udp = NULL;
     wasixnet_guest_t guest;
-    wasm_trap_t *trap = stream_of(env, &args[0], &udp);
-    if (!trap)
-        trap = guest_memory(caller, 4, &guest);
+    wasm_trap_t *trap = stream_of(env, caller, &args[0], &udp, &guest);
     if (trap)
         return trap;
     uint32_t list = (uint32_t)args[1].of.i32, count = (uint32_t)args[2].of.i32;
