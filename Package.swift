@@ -1,13 +1,11 @@
 // swift-tools-version:6.0
-// The Swift package behind libwasixnet.so. The Makefile drives it (`make install` builds the
-// release .so with the Swift runtime linked in statically); `swift test` runs the core's tests.
+// The ordinary-Swift build of wasixnet's sources: `swift test`, the fuzzers and the sanitizer runs.
+// The shipped libwasixnet.so is not built here: the Makefile builds it from the same targets'
+// sources with Embedded Swift (see its header for why make and not SwiftPM).
 import PackageDescription
 
 let package = Package(
     name: "wasixnet",
-    products: [
-        .library(name: "wasixnet", type: .dynamic, targets: ["WasixNetABI"]),
-    ],
     targets: [
         // include/wasixnet.h seen by Swift (through a module map that points at it, never a
         // copy), plus the C-only parts of the ABI that need no Swift: error names and versions.
@@ -15,8 +13,9 @@ let package = Package(
         // Static tables that point at the Swift @c functions: kept apart from CWasixNet so that
         // targets which only need the header's types do not link undefined symbols.
         .target(name: "CWasixNetTables", dependencies: ["CWasixNet"], path: "Sources/CWasixNetTables"),
-        // What Swift cannot see of Linux's socket API (mmsghdr, sendmmsg/recvmmsg, cmsg, UDP GSO):
-        // thin C declarations, no logic. The core calls it only from System/Syscalls.swift (its
+        // The core's window on libc (the system headers, in place of Glibc, which Embedded Swift
+        // lacks) and what Swift cannot see of Linux's socket API (mmsghdr, sendmmsg/recvmmsg, cmsg,
+        // UDP GSO): thin C declarations, no logic. Its calls are made from System/ only (its
         // mmsghdr type is also what UDP/ builds batches in).
         .target(name: "CWasixNetSystem", path: "Sources/CWasixNetSystem"),
         // The core: plain Swift values, no C layouts.

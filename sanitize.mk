@@ -2,13 +2,16 @@
 #   make fuzz FUZZ_SECONDS=N   each libFuzzer target (Fuzz/) for N seconds on its seed corpus
 #                              (Fuzz/corpus/<target>) plus what earlier runs found; fails on any
 #                              crash and keeps the input in .build-fuzz/crashes/
-#   make check-asan            address + undefined-behaviour sanitizers: the Swift tests, then the
-#                              C-level ABI tests (ffi_abi_test.c, udp_abi_test.c) against an ASan
-#                              build of libwasixnet.so from hosts built with the toolchain's clang
+#   make check-asan            address + undefined-behaviour sanitizers: the Swift tests (ordinary
+#                              Swift), then the C-level ABI tests (ffi_abi_test.c, udp_abi_test.c)
+#                              against the shipped Embedded build of libwasixnet.so compiled with
+#                              ASan (Swift) and ASan + UBSan (its C files), from hosts built with the
+#                              toolchain's clang
 #   make check-tsan            thread sanitizer on the concurrent tests (Swift Testing)
 #   make test-hostile          a bounded pass of all three, for `make test` in CI
 # Uses the main Makefile's SWIFT, SWIFT_CLANG, OUT, CFLAGS_TEST, SO_NAME and its target deps.
-# Each sanitizer builds in its own scratch path (.build-fuzz, .build-asan, .build-tsan).
+# Each sanitizer builds in its own scratch path (.build-fuzz, .build-asan, .build-tsan,
+# .build-embedded-asan).
 
 FUZZ_SECONDS ?= 10
 # test-hostile's per-target fuzzing time.
@@ -23,23 +26,23 @@ SANITIZER_ENV := SWIFT_BACKTRACE=enable=no
 # Swift traps and C UB both stop the run; UBSan findings are fatal, not warnings.
 ASAN_ENV := $(SANITIZER_ENV) ASAN_OPTIONS=abort_on_error=0:detect_stack_use_after_return=1:strict_string_checks=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-# One -sanitize= for the Swift frontend (two --sanitize flags reach it in random order, and the
-# last wins: see reference/swift-cabi.md §7); UBSan for the C targets through -Xcc.
+# One -sanitize= for the Swift frontend (SwiftPM hands two --sanitize flags to it in no fixed
+# order, and the last one wins); UBSan for the C targets through -Xcc.
 SWIFT_ASAN := --sanitize=address -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined
 SWIFT_FUZZ := -c release --sanitize=fuzzer -Xswiftc -sanitize=fuzzer,address
-# The ASan library as the C tests need it: only wasixnet_* exported, its soname; no -z defs (the
-# __asan_* symbols come from the host's runtime).
-ASAN_LIBRARY := --product wasixnet --scratch-path $(ASAN_SCRATCH) $(SWIFT_ASAN) \
-  -Xlinker --version-script=$(CURDIR)/wasixnet.map -Xlinker -soname=$(SO_NAME)
+# The library as it ships (Embedded Swift, built by the main Makefile's rules), instrumented: the
+# Swift modules with ASan, the C files with ASan + UBSan. No -z defs: the __asan_* symbols come
+# from the host's runtime.
+ASAN_EMBEDDED := $(CURDIR)/.build-embedded-asan
+ASAN_LIBRARY_MAKE := $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST)) EMBEDDED=$(ASAN_EMBEDDED) \
+  SANITIZE_SWIFT=-sanitize=address NO_UNDEFINED= \
+  SANITIZE_C="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 ASAN_CC := $(SWIFT_CLANG) -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 # The concurrent tests, run under TSan (the 100 000-cycle test is left out: it has no threads).
 TSAN_FILTER ?= PortConcurrencyTests|routeWritersRaceSocketsOnOnePort|HostileFaultInjectionTests
-# Synchronization.Mutex on Linux hands a contended lock over in the kernel (FUTEX_LOCK_PI) from
-# the prebuilt, uninstrumented stdlib: TSan sees no happens-before edge there and reports every
-# access to the port's lock-protected state as a race. Those frames only are suppressed; a race
-# anywhere else (hooks, atomics, sockets, the tests) still fails the run.
-TSAN_SUPPRESSIONS := $(HOSTILE_OUT)/tsan.supp
-TSAN_ENV := $(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=0:exitcode=66:suppressions=$(TSAN_SUPPRESSIONS)
+# No suppressions: every lock in the core and the tests is a pthread mutex (WasixNet's
+# `Locked`), which TSan intercepts, so it sees each hand-over and a report is a real race.
+TSAN_ENV := $(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=0:exitcode=66
 
 .PHONY: fuzz fuzz-build check-asan check-tsan test-hostile
 
@@ -72,9 +75,8 @@ check-asan: deps
 	@mkdir -p $(HOSTILE_OUT)
 	$(ASAN_ENV) $(SWIFT) test $(SWIFT_ASAN) --disable-xctest --scratch-path $(ASAN_SCRATCH) 2>&1 \
 	  | grep -v -e 'Cannot export local symbol' -e ' started\.$$'
-	@$(SWIFT) build $(ASAN_LIBRARY) > $(HOSTILE_OUT)/asan-library.log 2>&1 \
-	  || { grep -v 'Cannot export local symbol' $(HOSTILE_OUT)/asan-library.log; exit 1; }
-	@bin=$$($(SWIFT) build $(ASAN_LIBRARY) --show-bin-path); ln -sf libwasixnet.so $$bin/$(SO_NAME); \
+	@$(ASAN_LIBRARY_MAKE) build > $(HOSTILE_OUT)/asan-library.log 2>&1 || { cat $(HOSTILE_OUT)/asan-library.log; exit 1; }
+	@bin=$(ASAN_EMBEDDED); ln -sf libwasixnet.so $$bin/$(SO_NAME); \
 	set -x; \
 	$(ASAN_CC) $(CFLAGS_TEST) -Iinclude Tests/abi/ffi_abi_test.c $$(pkg-config --cflags --libs libffi) -ldl \
 	  -o $(HOSTILE_OUT)/ffi_abi_test_asan 2> $(HOSTILE_OUT)/cc.log || { cat $(HOSTILE_OUT)/cc.log; exit 1; }; \
@@ -86,7 +88,6 @@ check-asan: deps
 
 check-tsan:
 	@mkdir -p $(HOSTILE_OUT)
-	@printf '%s\n' 'race:8WasixNet4PortC9withState' 'race:8WasixNet4PortC13withLiveTable' > $(TSAN_SUPPRESSIONS)
 	$(TSAN_ENV) $(SWIFT) test --sanitize=thread --disable-xctest --scratch-path $(TSAN_SCRATCH) --filter '$(TSAN_FILTER)' 2>&1 \
 	  | grep -v -e ' started\.$$'
 	@echo "check-tsan: concurrent tests clean under TSan"

@@ -18,13 +18,13 @@ import Testing
             case sendInterrupted, sendAgain, sendNoBuffers, gsoRefused, gsoTooLarge, sendShort
             case receiveInterrupted, receiveAgain, receiveNoMemory, receiveShort
         }
-        let counts = Mutex<[Kind: Int]>([:])
-        let generator: Mutex<SeededGenerator>
+        let counts = Locked<[Kind: Int]>([:])
+        let generator: Locked<SeededGenerator>
         /// The GSO fault given the first time a coalesced message comes first (then at random).
         let firstGSOFault: SystemErrno
         let gsoFaulted = Atomic<Bool>(false)
         init(seed: UInt64) {
-            generator = Mutex(SeededGenerator(seed: seed))
+            generator = Locked(SeededGenerator(seed: seed))
             firstGSOFault = seed % 2 == 0 ? .io : .msgsize
         }
 

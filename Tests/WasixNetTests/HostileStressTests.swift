@@ -31,12 +31,12 @@ import Testing
             let sentCount = Atomic<Int>(0)       // reported sent by send
             let receivedCount = Atomic<Int>(0)
             let senderDone = Atomic<Bool>(false)
-            let failures = Mutex<[String]>([])
+            let failures = Locked<[String]>([])
             /// Each writer's live routes, one slot per writer, written before its thread ends and
             /// read after the join (no lock: the join orders them).
             final class Slot: @unchecked Sendable { var routes = Set<Network>() }
             let expectedRoutes = (0..<4).map { _ in Slot() }
-            let received = Mutex<[UInt64]>([])
+            let received = Locked<[UInt64]>([])
             func fail(_ message: String) { failures.withLock { $0.append(message) } }
         }
         let shared = Shared()

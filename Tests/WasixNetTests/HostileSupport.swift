@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 @testable import WasixNet
 
 // Helpers of the Hostile* suites: real threads (not tasks: the cooperative pool has one thread

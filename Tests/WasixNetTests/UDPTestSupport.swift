@@ -150,7 +150,7 @@ func withFaultHook<Result>(on socket: UDPSocket, _ hook: @escaping SyscallFaultH
 /// count of every message offered.
 final class CallRecorder: Sendable {
     struct Message: Equatable { var segmentSize: Int; var datagrams: Int }
-    let calls = Mutex<[[Message]]>([])
+    let calls = Locked<[[Message]]>([])
 
     func record(_ messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>, _ count: Int) {
         let seen = (0..<count).map { index in

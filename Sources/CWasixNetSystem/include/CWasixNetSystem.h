@@ -1,14 +1,24 @@
-/* What Swift cannot see of the Linux socket API through Glibc: `struct mmsghdr` with
- * sendmmsg / recvmmsg (they need _GNU_SOURCE), the cmsg macros and the UDP GSO option.
+/* The core's one window on the operating system. It brings in the system headers the core
+ * uses (the core never imports Glibc: Embedded Swift, which builds the shipped library, has no
+ * Glibc module, so both builds see libc through this module alone), and declares what Swift
+ * cannot see of the Linux socket API: `struct mmsghdr` with sendmmsg / recvmmsg (they need
+ * _GNU_SOURCE), the cmsg macros and the UDP GSO option.
  * Thin and dumb, as swift-nio's CNIOLinux: no logic lives here, only declarations Swift can
  * call. The symbols carry no `wasixnet_` prefix, so the version script keeps them local. */
 #ifndef CWASIXNET_SYSTEM_H
 #define CWASIXNET_SYSTEM_H
 
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Layout-identical to glibc's `struct mmsghdr`. */
 typedef struct CWasixNetSystem_mmsghdr {

@@ -37,7 +37,7 @@ public final class Port: Sendable {
     public let maxAddresses: Int
     private let clock: @Sendable () -> UInt64
     private let hooks: Hooks
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
     /// no clock reading.
     private let timeMatters = Atomic<Bool>(false)
@@ -48,7 +48,7 @@ public final class Port: Sendable {
         maxAddresses = configuration.maxAddresses
         clock = configuration.clock ?? { Syscalls.realtimeNanoseconds() }
         hooks = configuration.hooks
-        state = Mutex(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
+        state = Locked(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
     }
 
     // MARK: Routes

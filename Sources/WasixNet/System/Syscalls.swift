@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CWasixNetSystem
 import Synchronization
 
@@ -157,7 +152,7 @@ enum Syscalls {
 
     /// Hooks by descriptor. Production pays one relaxed atomic load per batch call: the table is
     /// looked at only while some hook is installed.
-    private static let faultHooks = Mutex<[Int32: SyscallFaultHook]>([:])
+    private static let faultHooks = Locked<[Int32: SyscallFaultHook]>([:])
     private static let faultsArmed = Atomic<Int>(0)
 
     /// Installs `hook` for the batch calls on `fd` until `removeFaultHook(fd:)`.

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CWasixNetSystem
 
 /// What a send needs to know about its socket, read once per call under the socket's state lock.

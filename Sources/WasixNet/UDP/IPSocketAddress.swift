@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import CWasixNetSystem
 
 /// A wasi:sockets `ip-socket-address`: an address with its port and, for IPv6, the flow info and
 /// scope id. Equality compares every field (the WIT's "match … exactly").

@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import CWasixNetSystem
 
 /// The receive half of a socket: one `recvmmsg` straight into the caller's buffers.

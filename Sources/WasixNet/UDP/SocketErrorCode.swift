@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
+import CWasixNetSystem
 
 /// The wasi:sockets `error-code` enum, in the WIT's order (the raw value is the discriminant).
 public enum SocketErrorCode: UInt8, Error, Sendable, CaseIterable, CustomStringConvertible {

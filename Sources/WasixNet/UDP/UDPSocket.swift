@@ -1,9 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-import Synchronization
+import CWasixNetSystem
 
 /// A wasi:sockets `udp-socket` with its current pair of datagram streams, on one non-blocking
 /// kernel socket.
@@ -44,13 +39,11 @@ public final class UDPSocket: Sendable {
     public let fd: Int32
     /// The port whose routes this socket's sends obey (when it enforces them).
     public let port: Port?
-    private let state = Mutex(State())
-    /// Guards `batchSender`; held across sendmmsg.
-    private let sender = Mutex(())
-    private let batchSender = BatchSender()
-    /// Guards `batchReceiver`; held across recvmmsg.
-    private let receiver = Mutex(())
-    private let batchReceiver = Receiver()
+    private let state = Locked(State())
+    /// The send scratch; held across sendmmsg.
+    private let sender = Locked(BatchSender())
+    /// The receive scratch; held across recvmmsg.
+    private let receiver = Locked(Receiver())
 
     private init(fd: Int32, family: IPAddress.Family, port: Port?) {
         self.fd = fd
@@ -236,7 +229,7 @@ public final class UDPSocket: Sendable {
     /// `datagram(i)` is asked for each index in order (and again for a GSO fallback); it must
     /// answer the same each time.
     public func send(count: Int, datagram: (Int) -> OutgoingDatagram) -> Result<Int, SocketFailure> {
-        sender.withLock { _ in
+        sender.withLock { batchSender in
             let context: SendContext
             switch grant(count) {
             case .failure(let failure): return .failure(failure)
@@ -263,7 +256,7 @@ public final class UDPSocket: Sendable {
     /// `receive`: up to `maxResults` (at most 1024 a call) datagrams, never blocking.
     public func receive(maxResults: Int, buffer: (Int) -> ReceiveBuffer,
                         store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
-        receiver.withLock { _ in
+        receiver.withLock { batchReceiver in
             let snapshot = state.withLock { state in (state.phase, state.peer, state.strangersQueued) }
             guard snapshot.0 == .streaming else { return .failure(.error(.invalidState)) }
             let count = min(maxResults, Self.maxPermits)
