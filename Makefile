@@ -1,6 +1,7 @@
 # wasixnet: build, install, test, demo, bench.
 #   make demo    build, install into ./_install, build examples/c through pkg-config and run it
-#                (the port calls, then UDP through a port), then wasmtime running WebAssembly guests
+#                (the port calls, then UDP through a port), then two real runtimes running
+#                WebAssembly guests: wasmtime (its C API) and wasm3 (a pure-C interpreter)
 #   make test    every test: Swift core tests, the installed library's exports and header, the
 #                libffi ABI tests against the installed .so, UDP on loopback, the examples, and a
 #                bounded pass of fuzzing, sanitizers (ASan+UBSan, TSan), stress and fault injection
@@ -68,9 +69,10 @@ C_OBJECTS := $(patsubst Sources/%.c,$(EMBEDDED)/c/%.o,$(C_SOURCES))
 C_HEADERS := include/wasixnet.h $(wildcard Sources/*/include/*.h Sources/*/include/module.modulemap)
 
 include examples/examples.mk
+include examples/wasm3-host/wasm3.mk
 include sanitize.mk
 
-.PHONY: build install deps demo test test-swift check-exports check-header test-abi test-udp-abi test-examples bench clean
+.PHONY: build install deps demo test test-swift check-exports check-header check-readme test-abi test-udp-abi test-examples bench clean
 
 # System packages the tests and examples need; installed when missing and we are root.
 deps:
@@ -132,10 +134,15 @@ demo: deps install
 	$(CC) -std=c11 -Wall -Wextra -O2 examples/c/udp_demo.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_demo_c
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_demo_c
 	@$(MAKE) --no-print-directory demo-runtime
+	@$(MAKE) --no-print-directory demo-wasm3
 
-test: deps test-swift check-exports check-header test-abi test-udp-abi test-examples examples-test test-hostile
-	@if [ -f $(OUT)/examples/wasmtime-host.skipped ]; then \
-	  echo "make test: all suites passed, but the wasmtime example was SKIPPED (its wheel could not be installed)"; \
+test: deps test-swift check-exports check-header check-readme test-abi test-udp-abi test-examples examples-test examples-wasm3-test \
+    test-hostile
+	@skipped=""; \
+	for example in wasmtime-host wasm3-host; do \
+	  if [ -f $(OUT)/examples/$$example.skipped ]; then skipped="$$skipped examples/$$example"; fi; \
+	done; \
+	if [ -n "$$skipped" ]; then echo "make test: all suites passed, but SKIPPED (could not be installed):$$skipped"; \
 	else echo "make test: all suites passed"; fi
 
 test-swift:
@@ -170,10 +177,12 @@ check-header: build
 	if [ -n "$$undeclared" ]; then echo "Swift exports missing from wasixnet.h: $$undeclared"; exit 1; fi; \
 	echo "header check OK: wasixnet.h matches WasixNetABI-Swift.h"
 
-# libffi-driven tests of the installed, stripped library, loaded with dlopen.
+# libffi-driven tests of the installed, stripped library, loaded with dlopen: one file per section
+# of the header, around a shared harness.
+FFI_ABI_TEST_SOURCES := $(sort $(wildcard Tests/abi/ffi/*.c))
 test-abi: deps install
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS_TEST) -I$(PREFIX)/include Tests/abi/ffi_abi_test.c $$(pkg-config --cflags --libs libffi) -ldl \
+	$(CC) $(CFLAGS_TEST) -I$(PREFIX)/include $(FFI_ABI_TEST_SOURCES) $$(pkg-config --cflags --libs libffi) -ldl \
 	  -o $(OUT)/ffi_abi_test
 	env -i $(OUT)/ffi_abi_test $(LIBDIR)/$(SO_NAME)
 
@@ -193,6 +202,10 @@ test-examples: deps install
 	$(CC) $(CFLAGS_TEST) examples/c/udp_demo.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_demo_c
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_demo_c > $(OUT)/udp_demo_c.out
 	@tail -n 1 $(OUT)/udp_demo_c.out
+
+# Every test that the README's "What bad input gets" table names exists.
+check-readme:
+	python3 Tests/check_readme_tests.py
 
 bench: deps install
 	@mkdir -p $(OUT)

@@ -3,7 +3,7 @@
 #                              (Fuzz/corpus/<target>) plus what earlier runs found; fails on any
 #                              crash and keeps the input in .build-fuzz/crashes/
 #   make check-asan            address + undefined-behaviour sanitizers: the Swift tests (ordinary
-#                              Swift), then the C-level ABI tests (ffi_abi_test.c, udp_abi_test.c)
+#                              Swift), then the C-level ABI tests (Tests/abi/ffi/, udp_abi_test.c)
 #                              against the shipped Embedded build of libwasixnet.so compiled with
 #                              ASan (Swift) and ASan + UBSan (its C files), from hosts built with the
 #                              toolchain's clang
@@ -78,7 +78,7 @@ check-asan: deps
 	@$(ASAN_LIBRARY_MAKE) build > $(HOSTILE_OUT)/asan-library.log 2>&1 || { cat $(HOSTILE_OUT)/asan-library.log; exit 1; }
 	@bin=$(ASAN_EMBEDDED); ln -sf libwasixnet.so $$bin/$(SO_NAME); \
 	set -x; \
-	$(ASAN_CC) $(CFLAGS_TEST) -Iinclude Tests/abi/ffi_abi_test.c $$(pkg-config --cflags --libs libffi) -ldl \
+	$(ASAN_CC) $(CFLAGS_TEST) -Iinclude $(FFI_ABI_TEST_SOURCES) $$(pkg-config --cflags --libs libffi) -ldl \
 	  -o $(HOSTILE_OUT)/ffi_abi_test_asan 2> $(HOSTILE_OUT)/cc.log || { cat $(HOSTILE_OUT)/cc.log; exit 1; }; \
 	$(ASAN_ENV) $(HOSTILE_OUT)/ffi_abi_test_asan $$bin/$(SO_NAME) | tail -n 3; \
 	$(ASAN_CC) $(CFLAGS_TEST) -Iinclude Tests/abi/udp_abi_test.c -L$$bin -lwasixnet -Wl,-rpath,$$bin \
