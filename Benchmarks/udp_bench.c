@@ -11,6 +11,11 @@
  *   2. 64-byte datagrams round-robin to 8 peers, batches of 64: a raw `sendto` loop, raw
  *      `sendmmsg`, wasixnet_udp_send (and the same on a socket tied to a port that enforces its
  *      routes, so every datagram's destination is looked up).
+ *   3. Receive: 1200-byte datagrams queued on loopback by a sender using sendmmsg + UDP_SEGMENT,
+ *      only the drain timed, every method getting every datagram exactly once (checked in place):
+ *      (a) a recvfrom loop, (b) recvmmsg x64, (c) recvmmsg x64 on a UDP_GRO socket, each coalesced
+ *      buffer split at its segment size and copied out per datagram, (d) wasixnet_udp_receive x64.
+ *      UDP_BENCH_ONLY=receive runs this part alone.
  *
  * Loopback only (127.0.0.1). Every method sends from its own socket; the receivers are plain
  * sockets with a large receive buffer, drained (recvmmsg, MSG_DONTWAIT) after every timed chunk of
@@ -519,6 +524,391 @@ static void drain_until_quiet(const scenario_t *sc, int quiet_ms)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Receive: the same queued traffic drained four ways                                         */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Each method has its own receiving socket (UDP_GRO is decided when a datagram is queued, so
+ * a socket with it and one without cannot share a queue). A raw sender queues the same traffic
+ * into each, untimed: RX_QUEUED datagrams of BIG bytes, sent with sendmmsg + UDP_SEGMENT (runs
+ * of 65000 / BIG segments); then only the drain is timed, until the method has every datagram.
+ * Datagram i of a fill carries i in its first 4 bytes and lands in slot i: after each drain
+ * every slot is checked (length, sequence, sender), so each method got every datagram exactly
+ * once and in order. */
+enum {
+    RX_QUEUED = 1024,         /* datagrams queued per fill, drained in one timed drain */
+    RX_SLOT = 2048,           /* bytes of a caller's buffer (room for BIG) */
+    RX_BATCH = 64,            /* datagrams asked for per recvmmsg / wasixnet_udp_receive */
+    RX_GRO_BUFFER = 65536,    /* bytes of one coalesced buffer (method c) */
+    RX_FILLS = 24,            /* fill + drain cycles per method per round (bounded by RX_SECONDS) */
+    RX_METHODS = 4,
+    UDP_GRO_OPTION = 104,     /* <linux/udp.h> UDP_GRO */
+};
+static const double RX_SECONDS = 0.15;   /* timed drain per method per round, at most */
+
+typedef struct rx_method rx_method_t;
+typedef size_t (*drain_fn)(rx_method_t *m); /* drains RX_QUEUED into the slots; returns how many */
+
+struct rx_method {
+    const char *name;
+    drain_fn drain;
+    int fd;                          /* the receiving socket (wasixnet: its fd) */
+    wasixnet_udp_socket_t *sock;     /* (d) */
+    struct sockaddr_in addr;         /* where the sender sends */
+    double rate[REPS];
+    size_t reps;
+    uint64_t drained, checked;
+};
+
+static uint8_t *rx_slots;            /* RX_QUEUED slots of RX_SLOT bytes */
+static size_t rx_lengths[RX_QUEUED];
+static struct sockaddr_in rx_from[RX_QUEUED];
+static uint8_t *rx_gro_buffers;      /* RX_BATCH buffers of RX_GRO_BUFFER bytes, method (c) */
+static struct mmsghdr rx_mmsgs[RX_BATCH];
+static struct iovec rx_iovs[RX_BATCH];
+static struct sockaddr_in rx_names[RX_BATCH];
+static union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } rx_controls[RX_BATCH];
+static wasixnet_incoming_datagram_t rx_incoming[RX_BATCH];
+
+/* The sender: every fill's bytes, laid out as GSO messages once. */
+static int rx_sender;
+static struct sockaddr_in rx_sender_addr;
+static uint8_t *rx_payload;          /* RX_QUEUED x BIG */
+static struct mmsghdr rx_send_msgs[RX_QUEUED];
+static struct iovec rx_send_iovs[RX_QUEUED];
+static control_t rx_send_controls[RX_QUEUED];
+static size_t rx_send_count;
+
+static void rx_sender_init(void)
+{
+    rx_sender = raw_socket();
+    socklen_t len = sizeof rx_sender_addr;
+    if (getsockname(rx_sender, (struct sockaddr *)&rx_sender_addr, &len) != 0)
+        die_errno("getsockname");
+    int size = 4 << 20;
+    if (setsockopt(rx_sender, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof size) != 0)
+        (void)setsockopt(rx_sender, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
+    rx_payload = malloc((size_t)RX_QUEUED * BIG);
+    if (!rx_payload)
+        die("out of memory");
+    for (size_t i = 0; i < RX_QUEUED; i++) {
+        uint8_t *d = rx_payload + i * BIG;
+        for (size_t k = 0; k < BIG; k++)
+            d[k] = (uint8_t)(i * 7 + k);
+        uint32_t sequence = (uint32_t)i;
+        memcpy(d, &sequence, sizeof sequence);
+        rx_send_iovs[i] = (struct iovec){d, BIG};
+    }
+    size_t per_message = GSO_MAX_BYTES / BIG > GSO_MAX_SEGMENTS ? GSO_MAX_SEGMENTS : GSO_MAX_BYTES / BIG;
+    memset(rx_send_msgs, 0, sizeof rx_send_msgs);
+    for (size_t first = 0; first < RX_QUEUED; first += per_message) {
+        size_t n = RX_QUEUED - first < per_message ? RX_QUEUED - first : per_message;
+        struct msghdr *h = &rx_send_msgs[rx_send_count].msg_hdr;
+        h->msg_iov = &rx_send_iovs[first];
+        h->msg_iovlen = n;
+        h->msg_namelen = sizeof(struct sockaddr_in);
+        if (n > 1) {
+            h->msg_control = rx_send_controls[rx_send_count].buf;
+            h->msg_controllen = sizeof rx_send_controls[rx_send_count].buf;
+            struct cmsghdr *c = CMSG_FIRSTHDR(h);
+            c->cmsg_level = SOL_UDP;
+            c->cmsg_type = UDP_SEGMENT;
+            c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+            uint16_t segment = BIG;
+            memcpy(CMSG_DATA(c), &segment, sizeof segment);
+        }
+        rx_send_count++;
+    }
+}
+
+/* Queues RX_QUEUED datagrams at `m` (untimed). */
+static void rx_fill(rx_method_t *m)
+{
+    for (size_t i = 0; i < rx_send_count; i++)
+        rx_send_msgs[i].msg_hdr.msg_name = &m->addr;
+    size_t done = 0;
+    for (int tries = 0; done < rx_send_count && tries < 10000; tries++) {
+        int r = sendmmsg(rx_sender, rx_send_msgs + done, (unsigned)(rx_send_count - done), 0);
+        if (r > 0)
+            done += (size_t)r;
+        else if (r < 0 && errno != EINTR && errno != EAGAIN)
+            die_errno("sendmmsg (receive traffic)");
+    }
+    if (done < rx_send_count)
+        die("receive traffic: the sender stalled");
+}
+
+/* (a) */
+static size_t drain_recvfrom(rx_method_t *m)
+{
+    size_t n = 0;
+    for (size_t spins = 0; n < RX_QUEUED && spins < 1000000; spins++) {
+        socklen_t len = sizeof rx_from[n];
+        ssize_t r = recvfrom(m->fd, rx_slots + n * RX_SLOT, RX_SLOT, MSG_DONTWAIT, (struct sockaddr *)&rx_from[n], &len);
+        if (r >= 0)
+            rx_lengths[n++] = (size_t)r;
+        else if (errno == EAGAIN || errno == EWOULDBLOCK)
+            break;
+        else if (errno != EINTR)
+            die_errno("recvfrom");
+    }
+    return n;
+}
+
+/* (b) */
+static size_t drain_recvmmsg(rx_method_t *m)
+{
+    size_t n = 0;
+    for (size_t spins = 0; n < RX_QUEUED && spins < 100000; spins++) {
+        size_t want = RX_QUEUED - n < RX_BATCH ? RX_QUEUED - n : RX_BATCH;
+        for (size_t i = 0; i < want; i++) {
+            rx_iovs[i] = (struct iovec){rx_slots + (n + i) * RX_SLOT, RX_SLOT};
+            memset(&rx_mmsgs[i].msg_hdr, 0, sizeof rx_mmsgs[i].msg_hdr);
+            rx_mmsgs[i].msg_hdr.msg_iov = &rx_iovs[i];
+            rx_mmsgs[i].msg_hdr.msg_iovlen = 1;
+            rx_mmsgs[i].msg_hdr.msg_name = &rx_from[n + i];
+            rx_mmsgs[i].msg_hdr.msg_namelen = sizeof rx_from[n + i];
+        }
+        int r = recvmmsg(m->fd, rx_mmsgs, (unsigned)want, MSG_DONTWAIT, NULL);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            die_errno("recvmmsg");
+        for (int i = 0; i < r; i++)
+            rx_lengths[n + (size_t)i] = rx_mmsgs[i].msg_len;
+        n += (size_t)r;
+    }
+    return n;
+}
+
+/* (c): coalesced buffers, each split at its UDP_GRO segment size and copied out per datagram. */
+static size_t drain_recvmmsg_gro(rx_method_t *m)
+{
+    size_t n = 0;
+    for (size_t spins = 0; n < RX_QUEUED && spins < 100000; spins++) {
+        for (size_t i = 0; i < RX_BATCH; i++) {
+            rx_iovs[i] = (struct iovec){rx_gro_buffers + i * RX_GRO_BUFFER, RX_GRO_BUFFER};
+            memset(&rx_mmsgs[i].msg_hdr, 0, sizeof rx_mmsgs[i].msg_hdr);
+            rx_mmsgs[i].msg_hdr.msg_iov = &rx_iovs[i];
+            rx_mmsgs[i].msg_hdr.msg_iovlen = 1;
+            rx_mmsgs[i].msg_hdr.msg_name = &rx_names[i];
+            rx_mmsgs[i].msg_hdr.msg_namelen = sizeof rx_names[i];
+            rx_mmsgs[i].msg_hdr.msg_control = rx_controls[i].buf;
+            rx_mmsgs[i].msg_hdr.msg_controllen = sizeof rx_controls[i].buf;
+        }
+        int r = recvmmsg(m->fd, rx_mmsgs, RX_BATCH, MSG_DONTWAIT, NULL);
+        if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            die_errno("recvmmsg (UDP_GRO)");
+        for (int i = 0; i < r; i++) {
+            size_t length = rx_mmsgs[i].msg_len, stride = length;
+            for (struct cmsghdr *c = CMSG_FIRSTHDR(&rx_mmsgs[i].msg_hdr); c; c = CMSG_NXTHDR(&rx_mmsgs[i].msg_hdr, c))
+                if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO_OPTION) {
+                    int size;
+                    memcpy(&size, CMSG_DATA(c), sizeof size);
+                    if (size > 0)
+                        stride = (size_t)size;
+                }
+            const uint8_t *from = rx_gro_buffers + (size_t)i * RX_GRO_BUFFER;
+            for (size_t offset = 0; offset < length || (length == 0 && offset == 0); offset += stride) {
+                size_t segment = length - offset < stride ? length - offset : stride;
+                if (n == RX_QUEUED)
+                    die("recvmmsg + UDP_GRO: more datagrams than were queued");
+                memcpy(rx_slots + n * RX_SLOT, from + offset, segment < RX_SLOT ? segment : RX_SLOT);
+                rx_lengths[n] = segment;
+                rx_from[n] = rx_names[i];
+                n++;
+                if (length == 0)
+                    break;
+            }
+        }
+    }
+    return n;
+}
+
+/* (d) */
+static size_t drain_wasixnet(rx_method_t *m)
+{
+    size_t n = 0;
+    for (size_t spins = 0; n < RX_QUEUED && spins < 100000; spins++) {
+        size_t want = RX_QUEUED - n < RX_BATCH ? RX_QUEUED - n : RX_BATCH;
+        for (size_t i = 0; i < want; i++) {
+            rx_incoming[i].data = rx_slots + (n + i) * RX_SLOT;
+            rx_incoming[i].capacity = RX_SLOT;
+        }
+        size_t received = 0;
+        expect_ok("wasixnet_udp_receive", wasixnet_udp_receive(m->sock, rx_incoming, want, &received));
+        if (received == 0) /* what a socket holds pending comes first: none now means none held */
+            break;
+        for (size_t i = 0; i < received; i++) {
+            rx_lengths[n + i] = rx_incoming[i].truncated ? SIZE_MAX : rx_incoming[i].len;
+            rx_from[n + i].sin_family = AF_INET;
+            rx_from[n + i].sin_port = htons(rx_incoming[i].remote_address.u.ipv4.port);
+            memcpy(&rx_from[n + i].sin_addr, rx_incoming[i].remote_address.u.ipv4.address, 4);
+        }
+        n += received;
+    }
+    return n;
+}
+
+/* Every slot holds its datagram, whole, from the sender. */
+static void rx_check(rx_method_t *m, size_t drained)
+{
+    if (drained != RX_QUEUED)
+        die("receive: %s got %zu of %d datagrams queued", m->name, drained, RX_QUEUED);
+    for (size_t i = 0; i < RX_QUEUED; i++) {
+        uint32_t sequence;
+        memcpy(&sequence, rx_slots + i * RX_SLOT, sizeof sequence);
+        if (rx_lengths[i] != BIG || sequence != i || memcmp(rx_slots + i * RX_SLOT, rx_payload + i * BIG, BIG) != 0)
+            die("receive: %s: slot %zu holds datagram %u of %zu bytes (wanted %zu of %d)", m->name, i, sequence,
+                rx_lengths[i], i, BIG);
+        if (rx_from[i].sin_port != rx_sender_addr.sin_port || rx_from[i].sin_addr.s_addr != rx_sender_addr.sin_addr.s_addr)
+            die("receive: %s: slot %zu from the wrong sender", m->name, i);
+    }
+    m->checked += RX_QUEUED;
+}
+
+/* One method's turn: fills and timed drains; the median of the drains' datagrams/s. */
+static double rx_turn(rx_method_t *m, double seconds)
+{
+    static double rates[RX_FILLS];
+    size_t fills = 0;
+    uint64_t timed = 0, want = (uint64_t)(seconds * 1e9);
+    while (fills < RX_FILLS && timed < want) {
+        rx_fill(m);
+        memset(rx_lengths, 0, sizeof rx_lengths);
+        uint64_t t0 = now_ns();
+        size_t drained = m->drain(m);
+        uint64_t ns = now_ns() - t0;
+        timed += ns;
+        m->drained += drained;
+        rx_check(m, drained);
+        rates[fills++] = ns ? (double)drained / ((double)ns / 1e9) : 0;
+    }
+    return median(rates, fills);
+}
+
+static int rx_socket(bool gro)
+{
+    int fd = raw_socket(), size = RX_BUFFER;
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+        (void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+    int one = 1;
+    if (gro && setsockopt(fd, SOL_UDP, UDP_GRO_OPTION, &one, sizeof one) != 0)
+        die_errno("setsockopt UDP_GRO");
+    return fd;
+}
+
+static void rx_method_init(rx_method_t *m, const char *name, drain_fn drain, int fd)
+{
+    memset(m, 0, sizeof *m);
+    m->name = name;
+    m->drain = drain;
+    m->fd = fd;
+    socklen_t len = sizeof m->addr;
+    if (getsockname(fd, (struct sockaddr *)&m->addr, &len) != 0)
+        die_errno("getsockname");
+}
+
+/* The receive table: (a) recvfrom loop, (b) recvmmsg x64, (c) recvmmsg x64 + UDP_GRO with
+ * per-datagram copy-out, (d) wasixnet_udp_receive x64. Returns after printing it. */
+static void receive_benchmark(void)
+{
+    rx_slots = malloc((size_t)RX_QUEUED * RX_SLOT);
+    rx_gro_buffers = malloc((size_t)RX_BATCH * RX_GRO_BUFFER);
+    if (!rx_slots || !rx_gro_buffers)
+        die("out of memory");
+    rx_sender_init();
+    rx_method_t methods_rx[RX_METHODS];
+    rx_method_init(&methods_rx[0], "recvfrom loop", drain_recvfrom, rx_socket(false));
+    rx_method_init(&methods_rx[1], "recvmmsg x64", drain_recvmmsg, rx_socket(false));
+    rx_method_init(&methods_rx[2], "recvmmsg x64 + UDP_GRO, copy-out", drain_recvmmsg_gro, rx_socket(true));
+    wasixnet_udp_socket_t *sock = wasixnet_socket(NULL, NULL);
+    int size = RX_BUFFER;
+    if (setsockopt(wasixnet_udp_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+        expect_ok("wasixnet_udp_set_receive_buffer_size", wasixnet_udp_set_receive_buffer_size(sock, RX_BUFFER));
+    rx_method_init(&methods_rx[3], "wasixnet_udp_receive x64", drain_wasixnet, wasixnet_udp_fd(sock));
+    methods_rx[3].sock = sock;
+
+    for (size_t i = 0; i < RX_METHODS; i++) /* warm-up */
+        sink += (uint64_t)rx_turn(&methods_rx[i], 0.01);
+    size_t reps = 0;
+    for (size_t r = 0; r < REPS; r++) {
+        fprintf(stderr, "receive round %zu/%d:", r + 1, REPS);
+        for (size_t k = 0; k < RX_METHODS; k++) {
+            rx_method_t *m = &methods_rx[(k + r) % RX_METHODS];
+            m->rate[m->reps++] = rx_turn(m, RX_SECONDS);
+        }
+        for (size_t i = 0; i < RX_METHODS; i++)
+            fprintf(stderr, " %.2f", methods_rx[i].rate[r] / 1e6);
+        fprintf(stderr, " M/s\n");
+        reps++;
+    }
+
+    double figures[RX_METHODS];
+    for (size_t i = 0; i < RX_METHODS; i++)
+        figures[i] = median_of(methods_rx[i].rate, methods_rx[i].reps);
+    size_t best = 0;
+    for (size_t i = 1; i < 3; i++)
+        if (figures[i] > figures[best])
+            best = i;
+    /* Paired: within each round, wasixnet against that round's best raw method and the loop. */
+    double versus_best[REPS], versus_loop[REPS];
+    for (size_t r = 0; r < reps; r++) {
+        double round_best = methods_rx[0].rate[r];
+        for (size_t i = 1; i < 3; i++)
+            if (methods_rx[i].rate[r] > round_best)
+                round_best = methods_rx[i].rate[r];
+        versus_best[r] = round_best > 0 ? methods_rx[3].rate[r] / round_best : 0;
+        versus_loop[r] = methods_rx[0].rate[r] > 0 ? methods_rx[3].rate[r] / methods_rx[0].rate[r] : 0;
+    }
+    double paired_best = median_of(versus_best, reps), paired_loop = median_of(versus_loop, reps);
+
+    printf("\n%-57s | %-11s | %-40s | %-6s | %-12s | %s\n", "receive (1200 B, queued by sendmmsg + GSO)", "datagrams/s",
+           "baseline", "ratio", "target", "checked");
+    printf("%.57s-+-%.11s-+-%.40s-+-%.6s-+-%.12s-+-%.9s\n", "---------------------------------------------------------",
+           "-----------", "----------------------------------------", "------", "------------", "---------");
+    for (size_t i = 0; i < RX_METHODS; i++) {
+        char label[80], fig[24], base[64] = "-", ratio[16] = "-", target[24] = "-";
+        snprintf(label, sizeof label, "(%c) %s", (char)('a' + i), methods_rx[i].name);
+        snprintf(fig, sizeof fig, "%.3f M/s", figures[i] / 1e6);
+        if (i > 0) {
+            snprintf(base, sizeof base, "%.3f M/s %s", figures[0] / 1e6, methods_rx[0].name);
+            snprintf(ratio, sizeof ratio, "%.3g", figures[i] / figures[0]);
+            if (i == 3)
+                snprintf(target, sizeof target, ">= 4 %s", figures[3] / figures[0] >= 4 ? "ok" : "MISSED");
+        }
+        printf("%-57s | %-11s | %-40s | %-6s | %-12s | %llu\n", label, fig, base, ratio, target,
+               (unsigned long long)methods_rx[i].checked);
+    }
+    {
+        char base[64], ratio[16], target[24];
+        snprintf(base, sizeof base, "%.3f M/s %s", figures[best] / 1e6, methods_rx[best].name);
+        snprintf(ratio, sizeof ratio, "%.3g", figures[3] / figures[best]);
+        snprintf(target, sizeof target, ">= 0.9 %s", figures[3] / figures[best] >= 0.9 ? "ok" : "MISSED");
+        printf("%-57s | %-11s | %-40s | %-6s | %-12s | %llu\n", "(d) wasixnet_udp_receive x64, against the best raw",
+               "", base, ratio, target, (unsigned long long)methods_rx[3].checked);
+    }
+    printf("paired ratios (median over rounds of the ratio within a round): (d)/best of (a,b,c) %.3f, (d)/(a) %.3f\n",
+           paired_best, paired_loop);
+    printf("datagrams/s: median of %zu rounds (round-robin) of each method's median over drains of %d queued datagrams\n"
+           "  (only the drain timed); checked: datagrams verified in place (length, sequence, bytes, sender).\n",
+           reps, RX_QUEUED);
+
+    for (size_t i = 0; i < 3; i++)
+        close(methods_rx[i].fd);
+    wasixnet_udp_free(sock);
+    close(rx_sender);
+    free(rx_payload);
+    free(rx_slots);
+    free(rx_gro_buffers);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* Measurement                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -636,6 +1026,12 @@ int main(void)
     scenario_t one, eight;
     scenario_init(&one, "1200 B -> 1 peer", BIG, 1);
     scenario_init(&eight, "64 B -> 8 peers", SMALL, PEERS);
+
+    const char *only = getenv("UDP_BENCH_ONLY");
+    if (only && strcmp(only, "receive") == 0) {
+        receive_benchmark();
+        return 0;
+    }
 
     /* Scenario 1: 1200 B to one peer. */
     method_t *a_sendto = method_new("raw sendto loop", &one, send_sendto);
@@ -764,6 +1160,7 @@ int main(void)
            "of %d,\n  ~%.1f s of timed send calls per method per round; check_send included for wasixnet.\nrecv/sent: datagrams the receivers got (length "
            "checked) / datagrams the method reported sent; loopback, receive buffers drained between timed chunks.\n",
            reps, one.chunk_batches, BATCH, REP_SECONDS);
+    receive_benchmark();
     printf("Linux %s; whole benchmark: %.1f s\n", un.release, (double)(now_ns() - t0) / 1e9);
 
     for (size_t i = 0; i < method_count; i++) {

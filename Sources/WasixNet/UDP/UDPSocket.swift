@@ -274,7 +274,7 @@ public final class UDPSocket: Sendable {
             guard count > 0 else { return .success(0) }
             var strangersQueued = snapshot.2
             let result = batchReceiver.receive(fd: fd, count: count, peer: snapshot.1, strangersQueued: &strangersQueued,
-                                          buffer: buffer, store: store)
+                                               buffer: buffer, store: store)
             if snapshot.2 && !strangersQueued { state.withLock { $0.strangersQueued = false } }
             pending.store(batchReceiver.pendingCount, ordering: .releasing)
             return result
@@ -282,6 +282,8 @@ public final class UDPSocket: Sendable {
     }
 
     /// Datagrams the socket already took from the kernel and will hand out first (0 when none):
-    /// a runtime's incoming stream is ready when this is > 0 or the fd is readable.
+    /// a runtime's incoming stream is ready when this is > 0 or the fd is readable
+    /// (wasixnet.h [udp.receive]). Only a receive that asked for fewer than one coalesced
+    /// buffer may hold leaves datagrams pending.
     public var pendingCount: Int { pending.load(ordering: .acquiring) }
 }
