@@ -128,27 +128,41 @@ final class ReceiveStaging: @unchecked Sendable {
         return parsed
     }
 
-    /// The next datagram not handed out (call only while `pending > 0`): where its bytes are,
-    /// how many, whether the kernel cut it short, and its sender.
+    /// The datagrams left of the message the next one comes from (call only while
+    /// `pending > 0`): they start at `bytes`, `byteCount` bytes in all, each `segmentSize` long
+    /// but the last, which may be shorter; `cutShort`: the kernel cut the last one short.
+    struct Run {
+        var bytes: UnsafeRawPointer
+        var byteCount: Int
+        var segmentSize: Int
+        var segments: Int
+        var cutShort: Bool
+        var remote: IPSocketAddress
+    }
+
     @inline(__always)
-    func next() -> (bytes: UnsafeRawPointer, length: Int, cutShort: Bool, remote: IPSocketAddress) {
+    func currentRun() -> Run {
         while segmentsLeft[message] == 0 {
             message += 1
             offset = 0
         }
         let index = message
-        let length = min(segmentSizes[index], Int(messages[index].msg_len) - offset)
-        let start = UnsafeRawPointer(bytes + index * Self.slotBytes + offset)
-        segmentsLeft[index] -= 1
-        pending -= 1
-        let last = segmentsLeft[index] == 0
-        if last {
+        return Run(bytes: UnsafeRawPointer(bytes + index * Self.slotBytes + offset),
+                   byteCount: Int(messages[index].msg_len) - offset, segmentSize: segmentSizes[index],
+                   segments: segmentsLeft[index], cutShort: cutShort[index], remote: remotes[index])
+    }
+
+    /// Marks the first `count` datagrams of the current run (`byteCount` bytes) handed out.
+    @inline(__always)
+    func consume(_ count: Int, byteCount: Int) {
+        segmentsLeft[message] -= count
+        pending -= count
+        if segmentsLeft[message] == 0 {
             message += 1
             offset = 0
         } else {
-            offset += length
+            offset += byteCount
         }
-        return (start, length, last && cutShort[index], remotes[index])
     }
 
     /// Forgets what is pending (a new pair of streams).

@@ -120,20 +120,27 @@ final class Receiver: @unchecked Sendable {
     }
 
     /// Copies pending datagrams into `buffer(first) ..< buffer(count)`; returns the index after
-    /// the last one stored.
+    /// the last one stored. A message's datagrams go in one tight loop: one sender, one size.
     @inline(__always)
     private func handOut(from area: ReceiveStaging, startingAt first: Int, count: Int,
                          buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Int {
         var index = first
         while index < count && area.pending > 0 {
-            let datagram = area.next()
-            let target = buffer(index)
-            let room = target.base == nil ? 0 : max(target.capacity, 0)
-            let copied = min(datagram.length, room)
-            if copied > 0 { target.base.unsafelyUnwrapped.copyMemory(from: datagram.bytes, byteCount: copied) }
-            store(index, ReceivedDatagram(length: copied, truncated: copied < datagram.length || datagram.cutShort,
-                                          remote: datagram.remote))
-            index += 1
+            let run = area.currentRun()
+            let taken = min(run.segments, count - index)
+            var offset = 0
+            for segment in 0..<taken {
+                let length = min(run.segmentSize, run.byteCount - offset)
+                let target = buffer(index)
+                let room = target.base == nil ? 0 : max(target.capacity, 0)
+                let copied = min(length, room)
+                let cutShort = run.cutShort && segment == run.segments - 1
+                if copied > 0 { target.base.unsafelyUnwrapped.copyMemory(from: run.bytes + offset, byteCount: copied) }
+                store(index, ReceivedDatagram(length: copied, truncated: copied < length || cutShort, remote: run.remote))
+                offset += length
+                index += 1
+            }
+            area.consume(taken, byteCount: offset)
         }
         return index
     }
