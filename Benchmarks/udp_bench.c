@@ -1127,14 +1127,14 @@ int main(void)
     add_row(a_mmsg, a_sendto, 0);
     add_row(a_gso, a_sendto, 0);
     add_row(a_gso_conn, a_sendto, 0);
-    add_row(a_wx, a_gso, 0.9);
+    add_row(a_wx, a_gso, 0.95);
     add_row(a_wx, a_sendto, 5);
-    add_row(a_wx_conn, a_gso_conn, 0.9);
+    add_row(a_wx_conn, a_gso_conn, 0.95);
     add_row(a_wx_conn, a_sendto, 5);
     add_row(a_guest, a_wx, 0.85);
     add_row(b_sendto, NULL, 0);
     add_row(b_mmsg, b_sendto, 0);
-    add_row(b_wx, b_mmsg, 0.9);
+    add_row(b_wx, b_mmsg, 0.95);
     add_row(b_routes, b_mmsg, 0.9);
     add_row(b_routes, b_wx, 0);
 
