@@ -246,7 +246,7 @@ import Testing
         }) {
             var start = 0
             while start < payloads.count {
-                let end = min(start + 300, payloads.count)
+                let end = min(start + 50, payloads.count)  // small rounds: many calls, every fault
                 Self.send(Array(payloads[start..<end]), from: sender, to: .some(receiver.local))
                 let deadline = monotonicSeconds() + 3
                 while arrivals.count < end && monotonicSeconds() < deadline {
@@ -332,5 +332,34 @@ import Testing
         #expect(arrivals.map(\.bytes) == payloads)
         #expect(calls.current >= 2)
         #expect(!Self.groEnabled(receiver), "control cut short: UDP_GRO off")
+    }
+
+    // MARK: Reading ahead
+
+    /// A caller that never looked at `pendingCount` is never left with datagrams behind an
+    /// unreadable fd when it asks for 64 or more: lone datagrams come one kernel buffer per
+    /// syscall. Once it has looked, a receive reads ahead: 30 lone datagrams in one call.
+    @Test(arguments: families)
+    func readAheadOnlyForCallersWatchingPending(family: IPAddress.Family) throws {
+        let receiver = try streamingSocket(family)
+        let sender = try streamingSocket(family)
+        let to = RemoteAddress.some(receiver.local)
+        let lone = (0..<30).map { sequencedPayload(UInt64($0), length: 100 + $0) }  // distinct sizes: never coalesced
+        Self.send(lone, from: sender, to: to)
+        #expect(waitReadable(receiver, milliseconds: 1000))
+        let first = try Self.receiveOnce(receiver, count: 64).get()
+        #expect(first.map(\.bytes) == [lone[0]], "one kernel buffer read: it may have held 64")
+        #expect(waitReadable(receiver, milliseconds: 0), "the rest is still in the kernel's queue")
+        // A coalesced buffer of 40 after the lone ones: without the caller watching, a receive
+        // of 64 never holds any of it back.
+        let run = (0..<40).map { sequencedPayload(UInt64(100 + $0), length: 600) }
+        Self.send(run, from: sender, to: to)
+        #expect(receiver.pendingCount == 0)  // from here on, the caller watches
+        let rest = try Self.receiveOnce(receiver, count: 64).get()
+        #expect(rest.map(\.bytes) == Array(lone[1...]) + Array(run[0..<35]), "29 lone buffers and a coalesced one in one call")
+        #expect(receiver.pendingCount == 5)
+        #expect(!waitReadable(receiver, milliseconds: 0))
+        #expect(try Self.receiveOnce(receiver, count: 64).get().map(\.bytes) == Array(run[35...]))
+        #expect(receiver.pendingCount == 0)
     }
 }

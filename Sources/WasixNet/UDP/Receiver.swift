@@ -57,33 +57,38 @@ final class Receiver: @unchecked Sendable {
     /// Receives up to `count` datagrams (1...1024) into `buffer(i)`, reporting each through
     /// `store`: pending ones first, then from the kernel. With `peer`, only datagrams from it
     /// are kept; `strangersQueued` says whether the queue may still hold others' (queued before
-    /// the association) and is cleared once the queue was seen empty.
-    func receive(fd: Int32, count: Int, peer: IPSocketAddress?, strangersQueued: inout Bool,
+    /// the association) and is cleared once the queue was seen empty. `readAhead`: the caller
+    /// checks `pendingCount` before it waits on the fd, so more may be read than it asked for.
+    func receive(fd: Int32, count: Int, peer: IPSocketAddress?, strangersQueued: inout Bool, readAhead: Bool,
                  buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
-        if staged { return receiveStaged(fd: fd, count: count, peer: peer, buffer: buffer, store: store) }
+        if staged { return receiveStaged(fd: fd, count: count, peer: peer, readAhead: readAhead, buffer: buffer, store: store) }
         return receivePlain(fd: fd, count: count, peer: peer, strangersQueued: &strangersQueued, buffer: buffer, store: store)
     }
 
     // MARK: Through a staging area (UDP_GRO)
 
-    private func receiveStaged(fd: Int32, count: Int, peer: IPSocketAddress?,
+    private func receiveStaged(fd: Int32, count: Int, peer: IPSocketAddress?, readAhead: Bool,
                                buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
         let area = staging ?? ReceiveStagingPool.take()
         var handed = handOut(from: area, startingAt: 0, count: count, buffer: buffer, store: store)
         var interruptions = 0
         var discards = 0
         var failure: SystemErrno?
-        // A recvmmsg takes only as many buffers as the caller has room for at 64 datagrams
-        // each, so nothing stays pending unless the caller asked for fewer than one buffer may
-        // hold (then one buffer is read and the rest kept). Reading further ahead would save
-        // syscalls, but what it holds leaves the fd unreadable while there is data, and callers
-        // that poll the fd alone would wait for it; measured here, it was no clear win either (the
-        // buffers read ahead leave the cache before they are copied out).
+        // How many buffers one recvmmsg takes. Reading ahead (a buffer per datagram the caller
+        // has room for) keeps lone datagrams at one syscall per batch, but coalesced buffers
+        // then bring more than was asked for, and what is held pending leaves the fd unreadable
+        // while there is data: a caller that polls the fd alone would wait for it. So only a
+        // caller that has shown it looks at `pendingCount` before it polls is read ahead for.
+        // For any other, a recvmmsg takes only as many buffers as there is room for at 64
+        // datagrams each: nothing stays pending unless the caller asked for fewer than one
+        // buffer may hold (then one buffer is read and the rest kept).
         // Another call only while the last came back full.
         while handed < count && discards < Self.maxDiscards {
             let room = count - handed
             let wanted: Int
-            if room >= Self.datagramsPerBuffer {
+            if readAhead {
+                wanted = min(ReceiveStaging.slots, room)
+            } else if room >= Self.datagramsPerBuffer {
                 wanted = min(ReceiveStaging.slots, room / Self.datagramsPerBuffer)
             } else if handed == 0 {
                 wanted = 1

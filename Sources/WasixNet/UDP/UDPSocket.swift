@@ -48,6 +48,9 @@ public final class UDPSocket: Sendable {
     /// What the receiver holds pending, published after each change so that a runtime's poll
     /// loop reads it without waiting for a receive in progress.
     private let pending = Atomic<Int>(0)
+    /// Set once `pendingCount` was read: the caller looks at what is held before it waits on
+    /// the fd, so a receive may read ahead of what it asks for.
+    private let callerWatchesPending = Atomic<Bool>(false)
 
     private init(fd: Int32, family: IPAddress.Family, port: Port?, gro: Bool) {
         self.fd = fd
@@ -274,6 +277,7 @@ public final class UDPSocket: Sendable {
             guard count > 0 else { return .success(0) }
             var strangersQueued = snapshot.2
             let result = batchReceiver.receive(fd: fd, count: count, peer: snapshot.1, strangersQueued: &strangersQueued,
+                                               readAhead: callerWatchesPending.load(ordering: .relaxed),
                                                buffer: buffer, store: store)
             if snapshot.2 && !strangersQueued { state.withLock { $0.strangersQueued = false } }
             pending.store(batchReceiver.pendingCount, ordering: .releasing)
@@ -283,7 +287,16 @@ public final class UDPSocket: Sendable {
 
     /// Datagrams the socket already took from the kernel and will hand out first (0 when none):
     /// a runtime's incoming stream is ready when this is > 0 or the fd is readable
-    /// (wasixnet.h [udp.receive]). Only a receive that asked for fewer than one coalesced
-    /// buffer may hold leaves datagrams pending.
-    public var pendingCount: Int { pending.load(ordering: .acquiring) }
+    /// (wasixnet.h [udp.receive]).
+    ///
+    /// Reading it also tells the socket that its caller looks here before it waits on the fd:
+    /// from then on a receive reads ahead of what it asks for (up to 32 kernel buffers a call,
+    /// so lone datagrams come 32 to a syscall), since what it holds no longer hides behind an
+    /// unreadable fd. Until then a receive holds datagrams back only when it asked for fewer
+    /// than one coalesced buffer may carry, and reads lone datagrams one buffer per syscall
+    /// for calls of fewer than 128.
+    public var pendingCount: Int {
+        if !callerWatchesPending.load(ordering: .relaxed) { callerWatchesPending.store(true, ordering: .relaxed) }
+        return pending.load(ordering: .acquiring)
+    }
 }
