@@ -543,7 +543,7 @@ enum {
     RX_BATCH = 64,            /* datagrams asked for per recvmmsg / wasixnet_udp_receive */
     RX_GRO_BUFFER = 65536,    /* bytes of one coalesced buffer (method c) */
     RX_FILLS = 24,            /* fill + drain cycles per method per round (bounded by RX_SECONDS) */
-    RX_METHODS = 4,
+    RX_METHODS = 6,           /* (a)-(d) on coalesced traffic, then (b) and (d) on lone datagrams */
     UDP_GRO_OPTION = 104,     /* <linux/udp.h> UDP_GRO */
 };
 static const double RX_SECONDS = 0.15;   /* timed drain per method per round, at most */
@@ -557,6 +557,7 @@ struct rx_method {
     int fd;                          /* the receiving socket (wasixnet: its fd) */
     wasixnet_udp_socket_t *sock;     /* (d) */
     struct sockaddr_in addr;         /* where the sender sends */
+    bool lone;                       /* its traffic: lone datagrams (no GSO), else coalesced runs */
     double rate[REPS];
     size_t reps;
     uint64_t drained, checked;
@@ -580,6 +581,7 @@ static struct mmsghdr rx_send_msgs[RX_QUEUED];
 static struct iovec rx_send_iovs[RX_QUEUED];
 static control_t rx_send_controls[RX_QUEUED];
 static size_t rx_send_count;
+static struct mmsghdr rx_lone_msgs[RX_QUEUED]; /* the same datagrams, one message each, no GSO */
 
 static void rx_sender_init(void)
 {
@@ -621,22 +623,30 @@ static void rx_sender_init(void)
         }
         rx_send_count++;
     }
+    memset(rx_lone_msgs, 0, sizeof rx_lone_msgs);
+    for (size_t i = 0; i < RX_QUEUED; i++) {
+        rx_lone_msgs[i].msg_hdr.msg_iov = &rx_send_iovs[i];
+        rx_lone_msgs[i].msg_hdr.msg_iovlen = 1;
+        rx_lone_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in);
+    }
 }
 
-/* Queues RX_QUEUED datagrams at `m` (untimed). */
+/* Queues RX_QUEUED datagrams at `m` (untimed): coalesced runs, or (m->lone) one message each. */
 static void rx_fill(rx_method_t *m)
 {
-    for (size_t i = 0; i < rx_send_count; i++)
-        rx_send_msgs[i].msg_hdr.msg_name = &m->addr;
+    struct mmsghdr *msgs = m->lone ? rx_lone_msgs : rx_send_msgs;
+    size_t count = m->lone ? RX_QUEUED : rx_send_count;
+    for (size_t i = 0; i < count; i++)
+        msgs[i].msg_hdr.msg_name = &m->addr;
     size_t done = 0;
-    for (int tries = 0; done < rx_send_count && tries < 10000; tries++) {
-        int r = sendmmsg(rx_sender, rx_send_msgs + done, (unsigned)(rx_send_count - done), 0);
+    for (int tries = 0; done < count && tries < 10000; tries++) {
+        int r = sendmmsg(rx_sender, msgs + done, (unsigned)(count - done), 0);
         if (r > 0)
             done += (size_t)r;
         else if (r < 0 && errno != EINTR && errno != EAGAIN)
             die_errno("sendmmsg (receive traffic)");
     }
-    if (done < rx_send_count)
+    if (done < count)
         die("receive traffic: the sender stalled");
 }
 
@@ -733,6 +743,11 @@ static size_t drain_recvmmsg_gro(rx_method_t *m)
     return n;
 }
 
+/* wasixnet_udp_pending (wasixnet.h [udp.receive], readiness) where the library has it: a
+ * runtime's poll loop reads it before it waits on the fd, and a socket whose caller does so
+ * reads ahead of what each receive asks for. Weak: NULL with a library without it. */
+extern size_t wasixnet_udp_pending(wasixnet_udp_socket_t *) __attribute__((weak));
+
 /* (d) */
 static size_t drain_wasixnet(rx_method_t *m)
 {
@@ -745,7 +760,7 @@ static size_t drain_wasixnet(rx_method_t *m)
         }
         size_t received = 0;
         expect_ok("wasixnet_udp_receive", wasixnet_udp_receive(m->sock, rx_incoming, want, &received));
-        if (received == 0) /* what a socket holds pending comes first: none now means none held */
+        if (received == 0 && (!wasixnet_udp_pending || wasixnet_udp_pending(m->sock) == 0))
             break;
         for (size_t i = 0; i < received; i++) {
             rx_lengths[n + i] = rx_incoming[i].truncated ? SIZE_MAX : rx_incoming[i].len;
@@ -830,12 +845,24 @@ static void receive_benchmark(void)
     rx_method_init(&methods_rx[0], "recvfrom loop", drain_recvfrom, rx_socket(false));
     rx_method_init(&methods_rx[1], "recvmmsg x64", drain_recvmmsg, rx_socket(false));
     rx_method_init(&methods_rx[2], "recvmmsg x64 + UDP_GRO, copy-out", drain_recvmmsg_gro, rx_socket(true));
-    wasixnet_udp_socket_t *sock = wasixnet_socket(NULL, NULL);
-    int size = RX_BUFFER;
-    if (setsockopt(wasixnet_udp_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
-        expect_ok("wasixnet_udp_set_receive_buffer_size", wasixnet_udp_set_receive_buffer_size(sock, RX_BUFFER));
-    rx_method_init(&methods_rx[3], "wasixnet_udp_receive x64", drain_wasixnet, wasixnet_udp_fd(sock));
-    methods_rx[3].sock = sock;
+    bool watches_pending = wasixnet_udp_pending != NULL;
+    const char *wasixnet_name = watches_pending ? "wasixnet_udp_receive x64 (reads pending)" : "wasixnet_udp_receive x64";
+    wasixnet_udp_socket_t *socks[2];
+    for (size_t k = 0; k < 2; k++) {
+        socks[k] = wasixnet_socket(NULL, NULL);
+        int size = RX_BUFFER;
+        if (setsockopt(wasixnet_udp_fd(socks[k]), SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof size) != 0)
+            expect_ok("wasixnet_udp_set_receive_buffer_size", wasixnet_udp_set_receive_buffer_size(socks[k], RX_BUFFER));
+        if (watches_pending)
+            (void)wasixnet_udp_pending(socks[k]);
+    }
+    rx_method_init(&methods_rx[3], wasixnet_name, drain_wasixnet, wasixnet_udp_fd(socks[0]));
+    methods_rx[3].sock = socks[0];
+    rx_method_init(&methods_rx[4], "recvmmsg x64", drain_recvmmsg, rx_socket(false));
+    methods_rx[4].lone = true;
+    rx_method_init(&methods_rx[5], wasixnet_name, drain_wasixnet, wasixnet_udp_fd(socks[1]));
+    methods_rx[5].sock = socks[1];
+    methods_rx[5].lone = true;
 
     for (size_t i = 0; i < RX_METHODS; i++) /* warm-up */
         sink += (uint64_t)rx_turn(&methods_rx[i], 0.01);
@@ -875,7 +902,7 @@ static void receive_benchmark(void)
            "baseline", "ratio", "target", "checked");
     printf("%.57s-+-%.11s-+-%.40s-+-%.6s-+-%.12s-+-%.9s\n", "---------------------------------------------------------",
            "-----------", "----------------------------------------", "------", "------------", "---------");
-    for (size_t i = 0; i < RX_METHODS; i++) {
+    for (size_t i = 0; i < 4; i++) {
         char label[80], fig[24], base[64] = "-", ratio[16] = "-", target[24] = "-";
         snprintf(label, sizeof label, "(%c) %s", (char)('a' + i), methods_rx[i].name);
         snprintf(fig, sizeof fig, "%.3f M/s", figures[i] / 1e6);
@@ -896,15 +923,34 @@ static void receive_benchmark(void)
         printf("%-57s | %-11s | %-40s | %-6s | %-12s | %llu\n", "(d) wasixnet_udp_receive x64, against the best raw",
                "", base, ratio, target, (unsigned long long)methods_rx[3].checked);
     }
-    printf("paired ratios (median over rounds of the ratio within a round): (d)/best of (a,b,c) %.3f, (d)/(a) %.3f\n",
-           paired_best, paired_loop);
+    {
+        double lone_pairs[REPS];
+        for (size_t r = 0; r < reps; r++)
+            lone_pairs[r] = methods_rx[4].rate[r] > 0 ? methods_rx[5].rate[r] / methods_rx[4].rate[r] : 0;
+        char label[80], fig[24], base[64], ratio[16];
+        snprintf(label, sizeof label, "lone datagrams (no GSO): (b) %s", methods_rx[4].name);
+        snprintf(fig, sizeof fig, "%.3f M/s", figures[4] / 1e6);
+        printf("%-57s | %-11s | %-40s | %-6s | %-12s | %llu\n", label, fig, "-", "-", "-",
+               (unsigned long long)methods_rx[4].checked);
+        snprintf(label, sizeof label, "lone datagrams (no GSO): (d) %s", methods_rx[5].name);
+        snprintf(fig, sizeof fig, "%.3f M/s", figures[5] / 1e6);
+        snprintf(base, sizeof base, "%.3f M/s %s", figures[4] / 1e6, methods_rx[4].name);
+        snprintf(ratio, sizeof ratio, "%.3g", figures[5] / figures[4]);
+        printf("%-57s | %-11s | %-40s | %-6s | %-12s | %llu\n", label, fig, base, ratio, "-",
+               (unsigned long long)methods_rx[5].checked);
+        printf("paired ratios (median over rounds of the ratio within a round): (d)/best of (a,b,c) %.3f, (d)/(a) %.3f, "
+               "lone (d)/(b) %.3f\n", paired_best, paired_loop, median_of(lone_pairs, reps));
+    }
     printf("datagrams/s: median of %zu rounds (round-robin) of each method's median over drains of %d queued datagrams\n"
-           "  (only the drain timed); checked: datagrams verified in place (length, sequence, bytes, sender).\n",
-           reps, RX_QUEUED);
+           "  (only the drain timed); checked: datagrams verified in place (length, sequence, bytes, sender).\n%s",
+           reps, RX_QUEUED,
+           watches_pending ? "" : "note: no wasixnet_udp_pending in this library: wasixnet_udp_receive never reads ahead of what it asks for\n");
 
     for (size_t i = 0; i < 3; i++)
         close(methods_rx[i].fd);
-    wasixnet_udp_free(sock);
+    close(methods_rx[4].fd);
+    wasixnet_udp_free(socks[0]);
+    wasixnet_udp_free(socks[1]);
     close(rx_sender);
     free(rx_payload);
     free(rx_slots);
