@@ -27,6 +27,9 @@ final class Receiver: @unchecked Sendable {
     private let staged: Bool
     /// The staging area, kept between calls only while it holds pending datagrams.
     private var staging: ReceiveStaging?
+    /// The most datagrams one buffer of the last batch read carried (1: lone datagrams): how far
+    /// a read ahead reaches.
+    private var datagramsPerBufferSeen = 1
 
     private var capacity = 0
     private var messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>?
@@ -74,20 +77,22 @@ final class Receiver: @unchecked Sendable {
         var interruptions = 0
         var discards = 0
         var failure: SystemErrno?
-        // How many buffers one recvmmsg takes. Reading ahead (a buffer per datagram the caller
-        // has room for) keeps lone datagrams at one syscall per batch, but coalesced buffers
-        // then bring more than was asked for, and what is held pending leaves the fd unreadable
-        // while there is data: a caller that polls the fd alone would wait for it. So only a
-        // caller that has shown it looks at `pendingCount` before it polls is read ahead for.
-        // For any other, a recvmmsg takes only as many buffers as there is room for at 64
-        // datagrams each: nothing stays pending unless the caller asked for fewer than one
-        // buffer may hold (then one buffer is read and the rest kept).
+        // How many buffers one recvmmsg takes. Reading ahead (as many buffers as the caller has
+        // room for at the datagrams per buffer seen last, rounded up) keeps lone datagrams at
+        // one syscall per batch, but coalesced buffers may then bring more than was asked for,
+        // and what is held pending leaves the fd unreadable while there is data: a caller that
+        // polls the fd alone would wait for it. So only a caller that has shown it looks at
+        // `pendingCount` before it polls is read ahead for. For any other, a recvmmsg takes
+        // only as many buffers as there is room for at 64 datagrams each: nothing stays pending
+        // unless the caller asked for fewer than one buffer may hold (then one buffer is read
+        // and the rest kept).
         // Another call only while the last came back full.
         while handed < count && discards < Self.maxDiscards {
             let room = count - handed
             let wanted: Int
             if readAhead {
-                wanted = min(ReceiveStaging.slots, room)
+                let perBuffer = datagramsPerBufferSeen
+                wanted = min(ReceiveStaging.slots, (room + perBuffer - 1) / perBuffer)
             } else if room >= Self.datagramsPerBuffer {
                 wanted = min(ReceiveStaging.slots, room / Self.datagramsPerBuffer)
             } else if handed == 0 {
@@ -109,6 +114,7 @@ final class Receiver: @unchecked Sendable {
             let parsed = area.parse(min(filled, wanted), peer: peer)
             if parsed.faulted { Self.stopCoalescing(fd) }
             discards += parsed.discarded
+            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
             handed = handOut(from: area, startingAt: handed, count: count, buffer: buffer, store: store)
             if filled < wanted { break }
         }

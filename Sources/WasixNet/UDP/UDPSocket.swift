@@ -290,11 +290,11 @@ public final class UDPSocket: Sendable {
     /// (wasixnet.h [udp.receive]).
     ///
     /// Reading it also tells the socket that its caller looks here before it waits on the fd:
-    /// from then on a receive reads ahead of what it asks for (up to 32 kernel buffers a call,
-    /// so lone datagrams come 32 to a syscall), since what it holds no longer hides behind an
-    /// unreadable fd. Until then a receive holds datagrams back only when it asked for fewer
-    /// than one coalesced buffer may carry, and reads lone datagrams one buffer per syscall
-    /// for calls of fewer than 128.
+    /// from then on a receive reads ahead of what it asks for (as many kernel buffers as it has
+    /// room for at the datagrams per buffer it saw last, so lone datagrams come up to 32 to a
+    /// syscall), since what it holds no longer hides behind an unreadable fd. Until then a
+    /// receive holds datagrams back only when it asked for fewer than one coalesced buffer may
+    /// carry, and reads lone datagrams one buffer per syscall for calls of fewer than 128.
     public var pendingCount: Int {
         if !callerWatchesPending.load(ordering: .relaxed) { callerWatchesPending.store(true, ordering: .relaxed) }
         return pending.load(ordering: .acquiring)
