@@ -16,8 +16,8 @@
  *      (a) a recvfrom loop, (b) recvmmsg x64, (c) recvmmsg x64 on a UDP_GRO socket, each coalesced
  *      buffer split at its segment size and copied out per datagram, (d) wasixnet_udp_receive x64.
  *      UDP_BENCH_ONLY=receive runs this part alone.
- *   4. Memory: 2000 sockets, each after a batch of 64 sent or received, the heap in use and the
- *      resident set per socket (UDP_BENCH_ONLY=memory alone).
+ *   4. Memory: 2000 sockets, each after sending a batch of 64 and receiving one, the heap in use
+ *      and the resident set per socket (UDP_BENCH_ONLY=memory alone).
  *
  * Loopback only (127.0.0.1). Every method sends from its own socket; the receivers are plain
  * sockets with a large receive buffer, drained (recvmmsg, MSG_DONTWAIT) after every timed chunk of
@@ -975,16 +975,40 @@ static long resident_bytes(void)
     return resident * sysconf(_SC_PAGESIZE);
 }
 
-/* MEM_PAIRS pairs of wasixnet sockets: each sender sends 64 datagrams of BIG bytes (one batch,
- * coalesced), each receiver receives them with wasixnet_udp_receive x64; all stay open. The
- * heap in use (mallinfo2) and the resident set before and after, per socket. */
+/* Sends a batch of BATCH datagrams of BIG bytes from `from` to `to_address`, then receives them
+ * all on `to` with wasixnet_udp_receive x64 (polling its fd, bounded). */
+static void memory_exchange(wasixnet_udp_socket_t *from, wasixnet_udp_socket_t *to,
+                            const wasixnet_ip_socket_address_t *to_address, const uint8_t *payload)
+{
+    static uint8_t inbox[BATCH][RX_SLOT];
+    wasixnet_outgoing_datagram_t out[BATCH];
+    wasixnet_incoming_datagram_t in[BATCH];
+    for (size_t i = 0; i < BATCH; i++)
+        out[i] = (wasixnet_outgoing_datagram_t){payload + i * BIG, BIG, to_address};
+    uint64_t permits = 0, sent = 0;
+    expect_ok("wasixnet_udp_check_send", wasixnet_udp_check_send(from, &permits));
+    expect_ok("wasixnet_udp_send", wasixnet_udp_send(from, out, BATCH, &sent));
+    size_t received = 0;
+    for (int tries = 0; received < sent && tries < 1000; tries++) {
+        struct pollfd pfd = {.fd = wasixnet_udp_fd(to), .events = POLLIN, .revents = 0};
+        (void)poll(&pfd, 1, 10);
+        for (size_t i = 0; i < BATCH; i++)
+            in[i] = (wasixnet_incoming_datagram_t){.data = inbox[i], .capacity = RX_SLOT};
+        size_t got = 0;
+        expect_ok("wasixnet_udp_receive", wasixnet_udp_receive(to, in, BATCH, &got));
+        received += got;
+    }
+    if (sent != BATCH || received != sent)
+        die("memory: %llu sent and %zu received of %d", (unsigned long long)sent, received, BATCH);
+}
+
+/* MEM_PAIRS pairs of wasixnet sockets, each socket having sent a batch of 64 datagrams of BIG
+ * bytes (coalesced) to the other and received the other's batch with wasixnet_udp_receive x64;
+ * all stay open. The heap in use (mallinfo2) and the resident set before and after, per socket. */
 static void memory_benchmark(void)
 {
     static wasixnet_udp_socket_t *sockets[2 * MEM_PAIRS];
     static uint8_t payload[BATCH * BIG];
-    static uint8_t inbox[BATCH][RX_SLOT];
-    wasixnet_outgoing_datagram_t out[BATCH];
-    wasixnet_incoming_datagram_t in[BATCH];
     /* One pair first, freed: one-time allocations (the shared receive staging pool) are not
      * any socket's. */
     for (int warm = 0; warm < 2; warm++) {
@@ -992,29 +1016,14 @@ static void memory_benchmark(void)
         struct mallinfo2 heap_before = mallinfo2();
         long rss_before = resident_bytes();
         for (size_t p = 0; p < pairs; p++) {
-            wasixnet_udp_socket_t *receiver = wasixnet_socket(NULL, NULL), *sender;
-            wasixnet_ip_socket_address_t to;
-            expect_ok("wasixnet_udp_local_address", wasixnet_udp_local_address(receiver, &to));
-            sender = wasixnet_socket(NULL, &to);
-            for (size_t i = 0; i < BATCH; i++)
-                out[i] = (wasixnet_outgoing_datagram_t){payload + i * BIG, BIG, NULL};
-            uint64_t permits = 0, sent = 0;
-            expect_ok("wasixnet_udp_check_send", wasixnet_udp_check_send(sender, &permits));
-            expect_ok("wasixnet_udp_send", wasixnet_udp_send(sender, out, BATCH, &sent));
-            size_t received = 0;
-            for (int tries = 0; received < sent && tries < 1000; tries++) {
-                struct pollfd pfd = {.fd = wasixnet_udp_fd(receiver), .events = POLLIN, .revents = 0};
-                (void)poll(&pfd, 1, 10);
-                for (size_t i = 0; i < BATCH; i++)
-                    in[i] = (wasixnet_incoming_datagram_t){.data = inbox[i], .capacity = RX_SLOT};
-                size_t got = 0;
-                expect_ok("wasixnet_udp_receive", wasixnet_udp_receive(receiver, in, BATCH, &got));
-                received += got;
-            }
-            if (sent != BATCH || received != sent)
-                die("memory: a pair sent %llu and received %zu of %d", (unsigned long long)sent, received, BATCH);
-            sockets[2 * p] = receiver;
-            sockets[2 * p + 1] = sender;
+            wasixnet_udp_socket_t *a = wasixnet_socket(NULL, NULL), *b = wasixnet_socket(NULL, NULL);
+            wasixnet_ip_socket_address_t a_address, b_address;
+            expect_ok("wasixnet_udp_local_address", wasixnet_udp_local_address(a, &a_address));
+            expect_ok("wasixnet_udp_local_address", wasixnet_udp_local_address(b, &b_address));
+            memory_exchange(a, b, &b_address, payload);
+            memory_exchange(b, a, &a_address, payload);
+            sockets[2 * p] = a;
+            sockets[2 * p + 1] = b;
         }
         struct mallinfo2 heap_after = mallinfo2();
         long rss_after = resident_bytes();
@@ -1025,8 +1034,8 @@ static void memory_benchmark(void)
         }
         double heap = ((double)heap_after.uordblks - (double)heap_before.uordblks) / (2.0 * MEM_PAIRS);
         double rss = ((double)rss_after - (double)rss_before) / (2.0 * MEM_PAIRS);
-        printf("\nmemory: %d sockets, each after a batch of %d x %d B sent or received: %.0f B of heap per socket "
-               "(mallinfo2), %.0f B resident per socket; target <= 32768 B %s\n",
+        printf("\nmemory: %d sockets, each after sending a batch of %d x %d B and receiving one: %.0f B of heap per "
+               "socket (mallinfo2), %.0f B resident per socket; target <= 32768 B %s\n",
                2 * MEM_PAIRS, BATCH, BIG, heap, rss, heap <= 32768 && rss <= 32768 ? "ok" : "MISSED");
         for (size_t i = 0; i < 2 * MEM_PAIRS; i++)
             wasixnet_udp_free(sockets[i]);
