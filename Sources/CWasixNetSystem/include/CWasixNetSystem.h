@@ -40,6 +40,7 @@ uint8_t CWasixNetSystem_socket_error_code(int error);
 enum {
     CWasixNetSystem_SOL_UDP = 17,        /* IPPROTO_UDP as a cmsg level */
     CWasixNetSystem_UDP_SEGMENT = 103,   /* <linux/udp.h>: the GSO segment size (a u16 cmsg) */
+    CWasixNetSystem_UDP_GRO = 104,       /* <linux/udp.h>: receive coalesced; the cmsg is an int, the segment size */
 };
 
 /* Bytes of control buffer one UDP_SEGMENT cmsg needs: CMSG_SPACE(sizeof(uint16_t)). */
@@ -68,6 +69,24 @@ static inline uint16_t CWasixNetSystem_udp_segment(const struct msghdr *message)
     uint16_t segment_size;
     memcpy(&segment_size, CMSG_DATA(header), sizeof segment_size);
     return segment_size;
+}
+
+/* Bytes of control buffer one UDP_GRO cmsg needs: CMSG_SPACE(sizeof(int)). */
+static inline size_t CWasixNetSystem_udp_gro_space(void) { return CMSG_SPACE(sizeof(int)); }
+
+/* The segment size of a received message's UDP_GRO cmsg (the kernel coalesced datagrams of that
+ * size into its buffer, the last one possibly shorter), or 0 when it has none: one datagram. */
+static inline int CWasixNetSystem_udp_gro_size(struct msghdr *message) {
+    if (message->msg_control == NULL) return 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(message); header != NULL; header = CMSG_NXTHDR(message, header)) {
+        if (header->cmsg_level == CWasixNetSystem_SOL_UDP && header->cmsg_type == CWasixNetSystem_UDP_GRO &&
+            header->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int segment_size;
+            memcpy(&segment_size, CMSG_DATA(header), sizeof segment_size);
+            return segment_size;
+        }
+    }
+    return 0;
 }
 
 #endif

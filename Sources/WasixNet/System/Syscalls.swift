@@ -44,6 +44,10 @@ public enum SyscallFault: Sendable {
     case error(SystemErrno)
     /// The real call runs with at most this many messages (a short count).
     case limit(Int)
+    /// The real call runs, then this rewrites what it wrote (flags, lengths, control data) as a
+    /// misbehaving kernel would have, before the caller sees it; it is given the messages and
+    /// the call's result (messages filled, or -1).
+    case tamper(@Sendable (_ messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>, _ filled: Int) -> Void)
 }
 
 /// Which batch call a fault hook is asked about.
@@ -132,6 +136,10 @@ enum Syscalls {
             switch fault {
             case .error(let error): return SyscallResult(error: error)
             case .limit(let limit): count = max(0, min(count, limit))
+            case .tamper(let tamper):
+                let result = SyscallResult(returned: Int(CWasixNetSystem_sendmmsg(fd, messages, UInt32(count), 0)))
+                tamper(messages, result.count ?? -1)
+                return result
             }
         }
         return SyscallResult(returned: Int(CWasixNetSystem_sendmmsg(fd, messages, UInt32(count), 0)))
@@ -143,6 +151,10 @@ enum Syscalls {
             switch fault {
             case .error(let error): return SyscallResult(error: error)
             case .limit(let limit): count = max(0, min(count, limit))
+            case .tamper(let tamper):
+                let result = SyscallResult(returned: Int(CWasixNetSystem_recvmmsg(fd, messages, UInt32(count), Int32(MSG_DONTWAIT))))
+                tamper(messages, result.count ?? -1)
+                return result
             }
         }
         return SyscallResult(returned: Int(CWasixNetSystem_recvmmsg(fd, messages, UInt32(count), Int32(MSG_DONTWAIT))))

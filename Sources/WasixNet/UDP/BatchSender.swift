@@ -81,6 +81,15 @@ final class BatchSender: @unchecked Sendable {
         var lastRoute: (address: IPAddress, reachable: Bool)?
         while valid < count {
             let item = datagram(valid)
+            if item.remoteIsPrevious && valid > 0 {
+                // Same destination as the datagram before, which was valid and is in the open
+                // message: only its own length and bytes are left to check.
+                guard item.length >= 0 && item.length <= UDPSocket.maxDatagramSize else { invalid = .datagramTooLarge; break }
+                guard item.length == 0 || item.data != nil else { invalid = .invalidArgument; break }
+                appendToSameDestination(valid, item, coalescing: gsoEnabled)
+                valid += 1
+                continue
+            }
             switch Self.validate(item, context, &lastRoute) {
             case .success(let destination):
                 append(valid, item, destination, coalescing: gsoEnabled)
@@ -132,9 +141,17 @@ final class BatchSender: @unchecked Sendable {
         return .success(destination)
     }
 
-    /// The destination of a datagram already found valid.
-    private static func destination(of item: OutgoingDatagram, _ context: SendContext) -> IPSocketAddress? {
-        if context.connected == nil, case .some(let address) = item.remote { return address }
+    /// The destination of datagram `index`, already found valid (one to the previous datagram's
+    /// remote-address goes where that one went).
+    private static func destination(of index: Int, _ context: SendContext, datagram: (Int) -> OutgoingDatagram) -> IPSocketAddress? {
+        guard context.connected == nil else { return nil }
+        var source = index
+        var item = datagram(source)
+        while item.remoteIsPrevious && source > 0 {
+            source -= 1
+            item = datagram(source)
+        }
+        if case .some(let address) = item.remote { return address }
         return nil
     }
 
@@ -159,17 +176,43 @@ final class BatchSender: @unchecked Sendable {
 
     /// Adds datagram `index` to the open message when it continues its run, else opens a new one.
     private func append(_ index: Int, _ item: OutgoingDatagram, _ destination: IPSocketAddress?, coalescing: Bool) {
-        let length = item.length
-        iovecs![index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: item.data), iov_len: length)
-        if coalescing, messageCount > 0, !openClosed, length > 0, length <= openSegmentSize,
-           openSegments < Self.maxSegments, openBytes + length <= Self.maxCoalescedBytes,
-           openSegmentSize <= gsoSegmentLimit, destination == openDestination {
-            messages![messageCount - 1].msg_hdr.msg_iovlen += 1
-            openSegments += 1
-            openBytes += length
-            openClosed = length < openSegmentSize  // a shorter datagram can only end a run
+        iovecs![index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: item.data), iov_len: item.length)
+        if coalescing && continuesRun(item.length) && destination == openDestination {
+            extendRun(item.length)
             return
         }
+        openMessage(index, item.length, destination)
+    }
+
+    /// `append` for a datagram known to go where the open message goes: no address compared.
+    @inline(__always)
+    private func appendToSameDestination(_ index: Int, _ item: OutgoingDatagram, coalescing: Bool) {
+        iovecs![index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: item.data), iov_len: item.length)
+        if coalescing && continuesRun(item.length) {
+            extendRun(item.length)
+            return
+        }
+        let destination = openDestination
+        openMessage(index, item.length, destination)
+    }
+
+    /// Whether a datagram of `length` bytes to the open message's destination may join it.
+    @inline(__always)
+    private func continuesRun(_ length: Int) -> Bool {
+        messageCount > 0 && !openClosed && length > 0 && length <= openSegmentSize && openSegments < Self.maxSegments
+            && openBytes + length <= Self.maxCoalescedBytes && openSegmentSize <= gsoSegmentLimit
+    }
+
+    @inline(__always)
+    private func extendRun(_ length: Int) {
+        messages![messageCount - 1].msg_hdr.msg_iovlen += 1
+        openSegments += 1
+        openBytes += length
+        openClosed = length < openSegmentSize  // a shorter datagram can only end a run
+    }
+
+    /// Closes the open message and opens one with datagram `index`.
+    private func openMessage(_ index: Int, _ length: Int, _ destination: IPSocketAddress?) {
         finishMessage(end: index)
         let message = messages! + messageCount
         var header = msghdr()
@@ -206,7 +249,11 @@ final class BatchSender: @unchecked Sendable {
         openSegments = 0
         for index in start..<end {
             let item = datagram(index)
-            append(index, item, Self.destination(of: item, context), coalescing: gsoEnabled)
+            if item.remoteIsPrevious && index > start {
+                appendToSameDestination(index, item, coalescing: gsoEnabled)
+            } else {
+                append(index, item, Self.destination(of: index, context, datagram: datagram), coalescing: gsoEnabled)
+            }
         }
         finishMessage(end: end)
     }

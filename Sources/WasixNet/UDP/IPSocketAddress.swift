@@ -93,12 +93,27 @@ public struct OutgoingDatagram {
     public var data: UnsafeRawPointer?
     public var length: Int
     public var remote: RemoteAddress
+    /// The caller knows, without decoding it, that this datagram's remote-address is the one of
+    /// the datagram before it in the batch (the same C struct): `remote` is then not read, and
+    /// the send reuses what it found for that one (wasixnet.h [udp.send]: a run to one peer is
+    /// checked once). Never set for the first datagram of a batch.
+    public var remoteIsPrevious: Bool
 
     @inline(__always)
     public init(data: UnsafeRawPointer?, length: Int, remote: RemoteAddress) {
         self.data = data
         self.length = length
         self.remote = remote
+        self.remoteIsPrevious = false
+    }
+
+    /// A datagram to the previous datagram's remote-address.
+    @inline(__always)
+    public init(data: UnsafeRawPointer?, length: Int, remoteOfPrevious: Void) {
+        self.data = data
+        self.length = length
+        self.remote = .none
+        self.remoteIsPrevious = true
     }
 }
 

@@ -1,36 +1,172 @@
 import CWasixNetSystem
 
-/// The receive half of a socket: one `recvmmsg` straight into the caller's buffers.
+/// The receive half of a socket (wasixnet.h [udp.receive]).
 ///
-/// Its headers are allocated once per socket and keep pointing at their own iovec and sockaddr
-/// slot, so a call only stores each buffer's address and length. Like `BatchSender`, it is used
-/// only under the socket's own receive lock (hence `@unchecked Sendable`), held across the
-/// (non-blocking) syscall.
+/// Where the kernel accepted UDP_GRO it reads through a `ReceiveStaging` area: one `recvmmsg`
+/// brings up to 32 buffers, each the datagrams one sender's run coalesced, split at their
+/// segment size and copied out one datagram per caller buffer. What the caller had no room for
+/// stays pending, in order, and is handed out first by the next call. Where the kernel refused
+/// UDP_GRO it reads with plain `recvmmsg` straight into the caller's buffers: its headers are
+/// allocated once per socket and keep pointing at their own iovec and sockaddr slot, so a call
+/// only stores each buffer's address and length.
+///
+/// Used only under the socket's own receive lock (hence `@unchecked Sendable`), held across
+/// the (non-blocking) syscall.
 final class Receiver: @unchecked Sendable {
     /// Datagrams read and thrown away in one call while filtering out other peers' datagrams
     /// queued before `stream`: the queue is finite, this only bounds the call's time.
     static let maxDiscards = 4096
     private static let nameStride = 32
+    /// The most datagrams the kernel coalesces into one buffer (UDP_GRO_CNT_MAX; what
+    /// BatchSender and most GSO senders put in one message).
+    static let datagramsPerBuffer = 64
+
+    /// True while the socket reads through a staging area: the kernel accepted UDP_GRO. It stays
+    /// true after a fault on the GRO path turned UDP_GRO off again, since buffers the kernel
+    /// coalesced before may still be queued.
+    private let staged: Bool
+    /// The staging area, kept between calls only while it holds pending datagrams.
+    private var staging: ReceiveStaging?
+    /// The most datagrams one buffer of the last batch read carried (1: lone datagrams): how far
+    /// a read ahead reaches.
+    private var datagramsPerBufferSeen = 1
 
     private var capacity = 0
     private var messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>?
     private var iovecs: UnsafeMutablePointer<iovec>?
     private var names: UnsafeMutableRawPointer?
 
-    init() {}
+    /// `gro`: the kernel accepted UDP_GRO on this socket.
+    init(gro: Bool) { staged = gro }
 
     deinit {
+        if let staging { ReceiveStagingPool.give(staging) }
         messages?.deallocate()
         iovecs?.deallocate()
         names?.deallocate()
     }
 
+    /// Datagrams taken from the kernel and not handed out yet.
+    var pendingCount: Int { staging?.pending ?? 0 }
+
+    /// Drops what is pending (`stream` starts new streams).
+    func dropPending() {
+        if let staging {
+            ReceiveStagingPool.give(staging)
+            self.staging = nil
+        }
+    }
+
     /// Receives up to `count` datagrams (1...1024) into `buffer(i)`, reporting each through
-    /// `store`. With `peer`, only datagrams from it are kept; `strangersQueued` says whether the
-    /// queue may still hold others' (queued before the association) and is cleared once the
-    /// queue was seen empty.
-    func receive(fd: Int32, count: Int, peer: IPSocketAddress?, strangersQueued: inout Bool,
-                          buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
+    /// `store`: pending ones first, then from the kernel. With `peer`, only datagrams from it
+    /// are kept; `strangersQueued` says whether the queue may still hold others' (queued before
+    /// the association) and is cleared once the queue was seen empty. `readAhead`: the caller
+    /// checks `pendingCount` before it waits on the fd, so more may be read than it asked for.
+    func receive(fd: Int32, count: Int, peer: IPSocketAddress?, strangersQueued: inout Bool, readAhead: Bool,
+                 buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
+        if staged { return receiveStaged(fd: fd, count: count, peer: peer, readAhead: readAhead, buffer: buffer, store: store) }
+        return receivePlain(fd: fd, count: count, peer: peer, strangersQueued: &strangersQueued, buffer: buffer, store: store)
+    }
+
+    // MARK: Through a staging area (UDP_GRO)
+
+    private func receiveStaged(fd: Int32, count: Int, peer: IPSocketAddress?, readAhead: Bool,
+                               buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
+        let area = staging ?? ReceiveStagingPool.take()
+        var handed = handOut(from: area, startingAt: 0, count: count, buffer: buffer, store: store)
+        var interruptions = 0
+        var discards = 0
+        var failure: SystemErrno?
+        // How many buffers one recvmmsg takes. Reading ahead (as many buffers as the caller has
+        // room for at the datagrams per buffer seen last, rounded up) keeps lone datagrams at
+        // one syscall per batch, but coalesced buffers may then bring more than was asked for,
+        // and what is held pending leaves the fd unreadable while there is data: a caller that
+        // polls the fd alone would wait for it. So only a caller that has shown it looks at
+        // `pendingCount` before it polls is read ahead for. For any other, a recvmmsg takes
+        // only as many buffers as there is room for at 64 datagrams each: nothing stays pending
+        // unless the caller asked for fewer than one buffer may hold (then one buffer is read
+        // and the rest kept).
+        // Another call only while the last came back full.
+        while handed < count && discards < Self.maxDiscards {
+            let room = count - handed
+            let wanted: Int
+            if readAhead {
+                let perBuffer = datagramsPerBufferSeen
+                wanted = min(ReceiveStaging.slots, (room + perBuffer - 1) / perBuffer)
+            } else if room >= Self.datagramsPerBuffer {
+                wanted = min(ReceiveStaging.slots, room / Self.datagramsPerBuffer)
+            } else if handed == 0 {
+                wanted = 1
+            } else {
+                break
+            }
+            area.prepare(wanted)
+            let result = Syscalls.recvmmsg(fd, area.messages, count: wanted)
+            guard let filled = result.count else {
+                let error = result.error!
+                if error == .intr && interruptions < BatchSender.maxInterruptions {
+                    interruptions += 1
+                    continue
+                }
+                if error != .again && error != .intr { failure = error }
+                break
+            }
+            let parsed = area.parse(min(filled, wanted), peer: peer)
+            if parsed.faulted { Self.stopCoalescing(fd) }
+            discards += parsed.discarded
+            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
+            handed = handOut(from: area, startingAt: handed, count: count, buffer: buffer, store: store)
+            if filled < wanted { break }
+        }
+        if area.pending > 0 {
+            staging = area
+        } else {
+            staging = nil
+            ReceiveStagingPool.give(area)
+        }
+        // Datagrams already stored in the caller's buffers must be reported: an error after them
+        // is the kernel's to report again (recvmmsg keeps it for the next call).
+        if handed > 0 { return .success(handed) }
+        return failure.map { .failure(.error(SocketErrorCode($0))) } ?? .success(0)
+    }
+
+    /// Copies pending datagrams into `buffer(first) ..< buffer(count)`; returns the index after
+    /// the last one stored. A message's datagrams go in one tight loop: one sender, one size.
+    @inline(__always)
+    private func handOut(from area: ReceiveStaging, startingAt first: Int, count: Int,
+                         buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Int {
+        var index = first
+        while index < count && area.pending > 0 {
+            let run = area.currentRun()
+            let taken = min(run.segments, count - index)
+            var offset = 0
+            for segment in 0..<taken {
+                let length = min(run.segmentSize, run.byteCount - offset)
+                let target = buffer(index)
+                let room = target.base == nil ? 0 : max(target.capacity, 0)
+                let copied = min(length, room)
+                let cutShort = run.cutShort && segment == run.segments - 1
+                if copied > 0 { target.base.unsafelyUnwrapped.copyMemory(from: run.bytes + offset, byteCount: copied) }
+                store(index, ReceivedDatagram(length: copied, truncated: copied < length || cutShort, remote: run.remote))
+                offset += length
+                index += 1
+            }
+            area.consume(taken, byteCount: offset)
+        }
+        return index
+    }
+
+    /// After a fault on the GRO path: the kernel splits what arrives from now on. Buffers it
+    /// coalesced before may still be queued, so reading stays staged.
+    private static func stopCoalescing(_ fd: Int32) {
+        _ = Syscalls.setOption(fd, level: Int32(CWasixNetSystem_SOL_UDP), name: Int32(CWasixNetSystem_UDP_GRO), value: 0)
+    }
+
+    // MARK: Plain recvmmsg (no UDP_GRO)
+
+    /// Straight into the caller's buffers, one datagram per message.
+    private func receivePlain(fd: Int32, count: Int, peer: IPSocketAddress?, strangersQueued: inout Bool,
+                              buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
         reserve(count)
         if let peer, strangersQueued {
             return receiveFiltered(fd: fd, count: count, peer: peer, strangersQueued: &strangersQueued, buffer: buffer, store: store)

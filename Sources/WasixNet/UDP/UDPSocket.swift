@@ -1,4 +1,5 @@
 import CWasixNetSystem
+import Synchronization
 
 /// A wasi:sockets `udp-socket` with its current pair of datagram streams, on one non-blocking
 /// kernel socket.
@@ -43,12 +44,19 @@ public final class UDPSocket: Sendable {
     /// The send scratch; held across sendmmsg.
     private let sender = Locked(BatchSender())
     /// The receive scratch; held across recvmmsg.
-    private let receiver = Locked(Receiver())
+    private let receiver: Locked<Receiver>
+    /// What the receiver holds pending, published after each change so that a runtime's poll
+    /// loop reads it without waiting for a receive in progress.
+    private let pending = Atomic<Int>(0)
+    /// Set once `pendingCount` was read: the caller looks at what is held before it waits on
+    /// the fd, so a receive may read ahead of what it asks for.
+    private let callerWatchesPending = Atomic<Bool>(false)
 
-    private init(fd: Int32, family: IPAddress.Family, port: Port?) {
+    private init(fd: Int32, family: IPAddress.Family, port: Port?, gro: Bool) {
         self.fd = fd
         self.family = family
         self.port = port
+        receiver = Locked(Receiver(gro: gro))
     }
 
     deinit { Syscalls.closeSocket(fd) }
@@ -64,7 +72,10 @@ public final class UDPSocket: Sendable {
                 return .failure(SocketErrorCode(error))
             }
         }
-        return .success(UDPSocket(fd: fd, family: family, port: port))
+        // Receive coalesced where the kernel can (wasixnet.h [udp.receive]); where it refuses,
+        // plain recvmmsg.
+        let gro = Syscalls.setOption(fd, level: Int32(CWasixNetSystem_SOL_UDP), name: Int32(CWasixNetSystem_UDP_GRO), value: 1)
+        return .success(UDPSocket(fd: fd, family: family, port: port, gro: gro.error == nil))
     }
 
     public var phase: Phase { state.withLock { $0.phase } }
@@ -105,8 +116,11 @@ public final class UDPSocket: Sendable {
     /// Permits start at 0. On failure the socket is left bound with no streams.
     public func stream(_ remote: RemoteAddress) -> Result<Void, SocketErrorCode> {
         sender.withLock { _ in
-            receiver.withLock { _ in
-                state.withLock { state in
+            receiver.withLock { batchReceiver in
+                // New streams: what the old ones took from the kernel is not theirs.
+                batchReceiver.dropPending()
+                pending.store(0, ordering: .releasing)
+                return state.withLock { state in
                     guard state.phase == .bound || state.phase == .streaming else { return .failure(.invalidState) }
                     var peer: IPSocketAddress?
                     switch remote {
@@ -263,9 +277,26 @@ public final class UDPSocket: Sendable {
             guard count > 0 else { return .success(0) }
             var strangersQueued = snapshot.2
             let result = batchReceiver.receive(fd: fd, count: count, peer: snapshot.1, strangersQueued: &strangersQueued,
-                                          buffer: buffer, store: store)
+                                               readAhead: callerWatchesPending.load(ordering: .relaxed),
+                                               buffer: buffer, store: store)
             if snapshot.2 && !strangersQueued { state.withLock { $0.strangersQueued = false } }
+            pending.store(batchReceiver.pendingCount, ordering: .releasing)
             return result
         }
+    }
+
+    /// Datagrams the socket already took from the kernel and will hand out first (0 when none):
+    /// a runtime's incoming stream is ready when this is > 0 or the fd is readable
+    /// (wasixnet.h [udp.receive]).
+    ///
+    /// Reading it also tells the socket that its caller looks here before it waits on the fd:
+    /// from then on a receive reads ahead of what it asks for (as many kernel buffers as it has
+    /// room for at the datagrams per buffer it saw last, so lone datagrams come up to 32 to a
+    /// syscall), since what it holds no longer hides behind an unreadable fd. Until then a
+    /// receive holds datagrams back only when it asked for fewer than one coalesced buffer may
+    /// carry, and reads lone datagrams one buffer per syscall for calls of fewer than 128.
+    public var pendingCount: Int {
+        if !callerWatchesPending.load(ordering: .relaxed) { callerWatchesPending.store(true, ordering: .relaxed) }
+        return pending.load(ordering: .acquiring)
     }
 }

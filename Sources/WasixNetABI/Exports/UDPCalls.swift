@@ -126,8 +126,13 @@ public func wasixnetUdpSend(_ socket: OpaquePointer?, _ datagrams: UnsafePointer
         // A count beyond any grant traps in the core; Int(clamping:) keeps it beyond.
         let result = socket.send(count: Int(clamping: count)) { index in
             let datagram = datagrams.unsafelyUnwrapped[index]
-            return OutgoingDatagram(data: UnsafeRawPointer(datagram.data), length: Int(clamping: UInt(bitPattern: datagram.len)),
-                                    remote: datagram.remote_address.map { SocketAddressCodec.read($0) } ?? .none)
+            let data = UnsafeRawPointer(datagram.data), length = Int(clamping: UInt(bitPattern: datagram.len))
+            // The same struct as the datagram before: no need to decode and compare it again
+            // (wasixnet.h [udp.send]).
+            if index > 0, let remote = datagram.remote_address, remote == datagrams.unsafelyUnwrapped[index - 1].remote_address {
+                return OutgoingDatagram(data: data, length: length, remoteOfPrevious: ())
+            }
+            return OutgoingDatagram(data: data, length: length, remote: datagram.remote_address.map { SocketAddressCodec.read($0) } ?? .none)
         }
         switch result {
         case .success(let count):
