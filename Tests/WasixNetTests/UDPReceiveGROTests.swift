@@ -238,11 +238,11 @@ import Testing
         let sender = try streamingSocket(family)
         var generator = SeededGenerator(seed: seed)
         let payloads = Self.mixedTraffic(count: 1200, using: &generator)
-        let log = HostileFaultInjectionTests.FaultLog(seed: seed)
+        let log = Concurrent.HostileFaultInjectionTests.FaultLog(seed: seed)
         var arrivals: [Received] = []
         var errors = 0
         withFaultHook(on: receiver, { call, _, count in
-            call == .recvmmsg ? HostileFaultInjectionTests.receiveFault(log, count) : nil
+            call == .recvmmsg ? Concurrent.HostileFaultInjectionTests.receiveFault(log, count) : nil
         }) {
             var start = 0
             while start < payloads.count {
@@ -263,7 +263,7 @@ import Testing
         }
         #expect(arrivals.map(\.bytes) == payloads, "\(arrivals.count) of \(payloads.count) arrived")
         #expect(errors <= log.count(.receiveNoMemory), "only the injected ENOMEM surfaces")
-        for kind in [HostileFaultInjectionTests.FaultLog.Kind.receiveInterrupted, .receiveAgain, .receiveShort] {
+        for kind in [Concurrent.HostileFaultInjectionTests.FaultLog.Kind.receiveInterrupted, .receiveAgain, .receiveShort] {
             #expect(log.count(kind) > 0, "fault \(kind) never injected")
         }
     }
