@@ -148,6 +148,13 @@ test: deps test-swift check-exports check-header check-readme test-abi test-udp-
 test-swift:
 	$(SWIFT) test
 
+# The functions of the header's one list (wasixnet.h [functions]), expanded by the preprocessor;
+# and the functions the header declares, read from its declarations (each starts a line).
+LISTED_FUNCTIONS := printf '\#include "wasixnet.h"\n\#define LISTED_(r, name, p) LISTED wasixnet_\#\#name\nWASIXNET_FUNCTIONS(LISTED_)\n' \
+  | $(SWIFT_CLANG) -E -P -Iinclude -x c - | grep -oE 'LISTED wasixnet_[a-z0-9_]+' | cut -d' ' -f2 | sort
+DECLARED_FUNCTIONS := grep -oE '^[a-z][a-z0-9_ ]*[ *]wasixnet_[a-z0-9_]+\(' include/wasixnet.h \
+  | grep -oE 'wasixnet_[a-z0-9_]+\($$' | tr -d '(' | sort -u
+
 # The installed .so exports exactly the header's functions, needs nothing but libc and libm,
 # has its soname, and stays within its size budget (a plugin host pays it per load).
 SIZE_BUDGET := 262144
@@ -156,10 +163,12 @@ check-exports: install
 	exported=$$(nm -D --defined-only $$so | awk '$$2 ~ /^[A-Z]$$/ {print $$3}'); \
 	stray=$$(grep -v -E '^(wasixnet_[a-z0-9_]+@@WASIXNET_0|WASIXNET_0)$$' <<<"$$exported" || true); \
 	if [ -n "$$stray" ]; then echo "exported beyond wasixnet_*:"; echo "$$stray"; exit 1; fi; \
-	declared=$$(grep -oE '\bwasixnet_[a-z0-9_]+\(' include/wasixnet.h | tr -d '(' | sort -u); \
+	listed=$$($(LISTED_FUNCTIONS)); declared=$$($(DECLARED_FUNCTIONS)); \
 	functions=$$(grep -oE '^wasixnet_[a-z0-9_]+' <<<"$$exported" | sort -u); \
-	if [ "$$declared" != "$$functions" ]; then echo "header and exports differ:"; \
-	  diff <(echo "$$declared") <(echo "$$functions") || true; exit 1; fi; \
+	if [ "$$listed" != "$$functions" ]; then echo "the header's function list and the exports differ:"; \
+	  diff <(echo "$$listed") <(echo "$$functions") || true; exit 1; fi; \
+	if [ "$$listed" != "$$declared" ]; then echo "the header's function list and its declarations differ:"; \
+	  diff <(echo "$$listed") <(echo "$$declared") || true; exit 1; fi; \
 	needed=$$(readelf -d $$so | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | paste -sd ' '); \
 	if [ "$$needed" != "libc.so.6 libm.so.6" ]; then echo "$$so needs more than libc and libm: $$needed"; exit 1; fi; \
 	readelf -d $$so | grep -q "SONAME.*\[$(SO_NAME)\]" || { echo "soname is not $(SO_NAME)"; exit 1; }; \
@@ -167,15 +176,29 @@ check-exports: install
 	if [ $$size -gt $(SIZE_BUDGET) ]; then echo "$$so is $$size bytes stripped, over the $(SIZE_BUDGET)-byte budget"; exit 1; fi; \
 	echo "exports OK: $$(wc -l <<<"$$functions") wasixnet_* functions, soname $(SO_NAME), needs only $$needed, $$size bytes stripped"
 
-# The header and the Swift implementation agree on every signature.
+# The header is the contract and the code agrees with it: every @c function has the header's
+# signature (header_check.c compiles the header with the one Swift generates from the
+# implementation), the functions defined (@c in Swift, or in C) are the header's function list
+# once each, every anchor cited ("wasixnet.h [port.lists]") is one the header defines, and the
+# numbers the core keeps as Swift constants are the header's (HeaderAgreementTests). The
+# header's X-macro tables need no check: the code that follows them is generated from them.
 check-header: build
 	@include=$(dir $(GENERATED_HEADER)); \
 	$(SWIFT_CLANG) -std=c11 -fsyntax-only -Werror -DWASIXNET_HEADER_CHECK -Iinclude -ISources/CWasixNet/include \
 	  -I$$include Tests/abi/header_check.c; \
-	undeclared=$$(grep -E '^SWIFT_EXTERN ' $$include/WasixNetABI-Swift.h | grep -oE '\bwasixnet_[a-z0-9_]+\(' \
-	  | tr -d '(' | while read -r f; do grep -qE "\b$$f\(" include/wasixnet.h || echo $$f; done); \
-	if [ -n "$$undeclared" ]; then echo "Swift exports missing from wasixnet.h: $$undeclared"; exit 1; fi; \
-	echo "header check OK: wasixnet.h matches WasixNetABI-Swift.h"
+	swift=$$(grep -E '^SWIFT_EXTERN ' $$include/WasixNetABI-Swift.h | grep -oE '\bwasixnet_[a-z0-9_]+\(' | tr -d '(' | sort -u); \
+	c=$$(grep -ohE '^[a-z][^(]*\bwasixnet_[a-z0-9_]+\(' Sources/CWasixNet/*.c Sources/CWasixNetTables/*.c \
+	  | grep -oE 'wasixnet_[a-z0-9_]+\($$' | tr -d '('); \
+	defined=$$(printf '%s\n' $$swift $$c | sort); listed=$$($(LISTED_FUNCTIONS)); \
+	if [ "$$defined" != "$$listed" ]; then echo "the functions defined (@c and C) and the header's function list differ:"; \
+	  diff <(echo "$$listed") <(echo "$$defined") || true; exit 1; fi
+	@defined=$$(grep -oE '§[0-9.]+ [^[]*\[[a-z.-]+\]' include/wasixnet.h | grep -oE '\[[a-z.-]+\]$$' | sort -u); \
+	cited=$$( { grep -rhE 'wasixnet\.h' Sources Tests Fuzz examples Benchmarks README.md Makefile sanitize.mk; \
+	  cat include/wasixnet.h; } | grep -oE '\[[a-z]+(\.[a-z-]+)?\]' | sort -u); \
+	dangling=$$(comm -13 <(echo "$$defined") <(echo "$$cited")); \
+	if [ -n "$$dangling" ]; then echo "anchors cited but not defined in wasixnet.h:" $$dangling; exit 1; fi
+	$(SWIFT) test --filter HeaderAgreementTests 2>&1 | grep -v -e ' started\.$$'
+	@echo "header check OK: wasixnet.h matches WasixNetABI-Swift.h, the function list and the core's constants"
 
 # libffi-driven tests of the installed, stripped library, loaded with dlopen: one file per section
 # of the header, around a shared harness.

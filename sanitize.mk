@@ -7,7 +7,8 @@
 #                              against the shipped Embedded build of libwasixnet.so compiled with
 #                              ASan (Swift) and ASan + UBSan (its C files), from hosts built with the
 #                              toolchain's clang
-#   make check-tsan            thread sanitizer on the concurrent tests (Swift Testing)
+#   make check-tsan            thread sanitizer on the suite Concurrent (Swift Testing), no
+#                              suppressions
 #   make test-hostile          a bounded pass of all three, for `make test` in CI
 # Uses the main Makefile's SWIFT, SWIFT_CLANG, OUT, CFLAGS_TEST, SO_NAME and its target deps.
 # Each sanitizer builds in its own scratch path (.build-fuzz, .build-asan, .build-tsan,
@@ -38,8 +39,9 @@ ASAN_LIBRARY_MAKE := $(MAKE) --no-print-directory -f $(firstword $(MAKEFILE_LIST
   SANITIZE_SWIFT=-sanitize=address NO_UNDEFINED= \
   SANITIZE_C="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
 ASAN_CC := $(SWIFT_CLANG) -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-# The concurrent tests, run under TSan (the 100 000-cycle test is left out: it has no threads).
-TSAN_FILTER ?= PortConcurrencyTests|routeWritersRaceSocketsOnOnePort|HostileFaultInjectionTests
+# The TSan run: the suite `Concurrent` (Tests/WasixNetTests/Concurrent.swift), in which every suite
+# whose tests run threads at once is nested. Chosen by the suite, never by test names.
+TSAN_SUITE := WasixNetTests.Concurrent/
 # No suppressions: every lock in the core and the tests is a pthread mutex (WasixNet's
 # `Locked`), which TSan intercepts, so it sees each hand-over and a report is a real race.
 TSAN_ENV := $(SANITIZER_ENV) TSAN_OPTIONS=halt_on_error=0:exitcode=66
@@ -88,9 +90,11 @@ check-asan: deps
 
 check-tsan:
 	@mkdir -p $(HOSTILE_OUT)
-	$(TSAN_ENV) $(SWIFT) test --sanitize=thread --disable-xctest --scratch-path $(TSAN_SCRATCH) --filter '$(TSAN_FILTER)' 2>&1 \
-	  | grep -v -e ' started\.$$'
-	@echo "check-tsan: concurrent tests clean under TSan"
+	$(TSAN_ENV) $(SWIFT) test --sanitize=thread --disable-xctest --scratch-path $(TSAN_SCRATCH) --filter '$(TSAN_SUITE)' 2>&1 \
+	  | grep -v -e ' started\.$$' | tee $(HOSTILE_OUT)/tsan.log
+	@grep -qE 'Test run with [1-9][0-9]* tests? ' $(HOSTILE_OUT)/tsan.log \
+	  || { echo "check-tsan: the suite $(TSAN_SUITE) ran no test"; exit 1; }
+	@echo "check-tsan: the Concurrent suite clean under TSan"
 
 # The CI pass: every fuzz target for HOSTILE_FUZZ_SECONDS, then both sanitizer suites once (in
 # this order without -j).

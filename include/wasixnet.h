@@ -1,22 +1,52 @@
 /*
- * wasixnet.h — the whole public interface of libwasixnet.
+ * wasixnet.h — the whole public interface of libwasixnet, and its contract.
  *
- * wasixnet gives the guests of a WebAssembly runtime written in C or C++ their own network
- * interface: the 13 WASIX `port_*` imports (addresses, gateway, MAC and a routing table with
- * longest-prefix match and lifetimes), byte-exact with wasix-libc, and optionally with the
- * layouts Wasmer's host uses.
+ * wasixnet gives the guests of a WebAssembly runtime written in C or C++ two things: their own
+ * network interface, as the 13 WASIX `port_*` imports (addresses, gateway, MAC and a routing
+ * table with longest-prefix match and lifetimes), byte-exact with wasix-libc and optionally
+ * with the layouts Wasmer's host uses; and `wasi:sockets/udp` (WASI 0.2) with batch send and
+ * receive (sendmmsg with UDP GSO, recvmmsg).
  *
- * Conventions
- *   - Every symbol is `wasixnet_*`, every type `wasixnet_*_t`, every macro `WASIXNET_*`.
- *   - No function aborts the host process, whatever it is given. Bad input is answered with an
- *     error number and changes nothing.
- *   - Every function may be called from any thread, and one port from several threads at once.
+ * This header is the manual and the contract: every rule the library keeps is stated here. It is
+ * divided into numbered sections, each with an anchor in brackets, such as [port.lists]. Code
+ * comments and tests cite the anchors ("wasixnet.h [port.lists]"); an anchor never changes once
+ * published, whatever the section's number becomes.
+ *
+ *   §1  Conventions ............................ [conventions]
+ *   §2  Versions ............................... [versions]
+ *   §3  WASIX error numbers and types .......... [types] [types.errno] [types.layouts]
+ *   §4  The port ............................... [port] [port.new] [port.validation] [port.lists]
+ *                                                [port.lifetimes] [port.lookup] [port.hooks]
+ *                                                [port.concurrency] [port.calls]
+ *   §5  Guest-memory calls ..................... [guest] [guest.bounds] [guest.layouts] [guest.calls]
+ *   §6  wasi:sockets/udp ....................... [udp] [udp.status] [udp.address] [udp.states]
+ *                                                [udp.options] [udp.send] [udp.errors]
+ *                                                [udp.batching] [udp.receive] [udp.guest-send]
+ *   §7  Runtime integration .................... [imports] [imports.args]
+ *   §8  The function list and the plugin table . [functions] [plugin]
+ *
+ * §1 Conventions [conventions]
+ *   - Every symbol is `wasixnet_*`, every type `wasixnet_*_t`, every macro `WASIXNET_*`; the
+ *     library exports nothing else. It carries no language runtime: it needs only libc and libm,
+ *     and neither a Swift toolchain nor a Swift library to link or run.
+ *   - No function aborts the host process, whatever it is given. Bad input is answered with the
+ *     error this header names for it, and changes nothing.
+ *   - A NULL pointer where one is required is WASIXNET_EFAULT for the port calls (§4, §5) and
+ *     WASIXNET_SOCK_E_INVALID_ARGUMENT for the socket calls (§6); pointers that may be NULL are
+ *     marked nullable.
+ *   - Every function may be called from any thread, and one port or socket from several threads
+ *     at once (§4 [port.concurrency]).
  *   - The library owns nothing it is handed: pointers passed in are read (or written) during the
- *     call only. What the library allocates (a port) is released with its own `_free`.
+ *     call only. What the library makes (a port, a socket) is released with its own `_free`.
+ *   - The library starts no threads and keeps no state outside the ports and sockets it made, so
+ *     it can be unloaded (dlclose) and loaded again at no lasting cost.
  *   - Every struct that crosses this interface has its size, alignment and every field offset
- *     pinned below with static assertions: if this header compiles, the layout is the contract's.
+ *     pinned with static assertions: if this header compiles, the layout is the contract's.
+ *   - Each list of numbers or names that code and text both state (error numbers, socket
+ *     statuses, what kernel errors become, the functions) is written once here, as an X-macro,
+ *     and everything else is derived from it.
  *
- * Plain C11; usable from C++ (the declarations are `extern "C"`).
+ * Plain C11 with no compiler extensions; usable from C++ (the declarations are `extern "C"`).
  */
 #ifndef WASIXNET_H
 #define WASIXNET_H
@@ -33,9 +63,9 @@ extern "C" {
 #define WASIXNET_ALIGNOF(type) _Alignof(type)
 #endif
 
-/* ---------------------------------------------------------------------------------------------
- * Versions
- * ------------------------------------------------------------------------------------------- */
+/* =============================================================================================
+ * §2 Versions [versions]
+ * ========================================================================================== */
 
 /* The binary interface version. It changes only when a layout or a meaning changes
  * incompatibly; additions (new functions, new entries at the end of the plugin table) keep it. */
@@ -51,13 +81,16 @@ uint32_t wasixnet_abi_version(void);
 /* Returns the package version of the loaded library: a static string, never freed. */
 const char *wasixnet_version(void);
 
-/* ---------------------------------------------------------------------------------------------
- * WASIX error numbers (`wasixnet_errno_t`)
+/* =============================================================================================
+ * §3 WASIX error numbers and types [types]
  *
- * The numbering of the `wasix_v1` witx and of wasix-libc's <errno.h>, 0..80. Every port call
- * returns one of them; WASIXNET_ESUCCESS (0) means the call did what it says.
- * WASIXNET_ERRNO_MAP(XX) is the one list of numbers and names: XX(number, NAME).
- * ------------------------------------------------------------------------------------------- */
+ * §3.1 Error numbers [types.errno]
+ * `wasixnet_errno_t` is a WASIX error number: the numbering of the `wasix_v1` witx and of
+ * wasix-libc's <errno.h>, 0..80. Every port call (§4, §5) returns one; WASIXNET_ESUCCESS (0)
+ * means the call did what it says. WASIXNET_ERRNO_MAP(XX) is the one list of numbers and names,
+ * XX(number, NAME); the constants WASIXNET_E<NAME> (WASIXNET_EINVAL is 28) and
+ * wasixnet_errno_name() are generated from it.
+ * ========================================================================================== */
 typedef uint16_t wasixnet_errno_t;
 
 #define WASIXNET_ERRNO_MAP(XX) \
@@ -77,102 +110,20 @@ typedef uint16_t wasixnet_errno_t;
     XX(74, TXTBSY) XX(75, XDEV) XX(76, NOTCAPABLE) XX(77, SHUTDOWN) XX(78, MEMVIOLATION) \
     XX(79, UNKNOWN) XX(80, PENDING)
 
-#define WASIXNET_ESUCCESS 0
-#define WASIXNET_E2BIG 1
-#define WASIXNET_EACCES 2
-#define WASIXNET_EADDRINUSE 3
-#define WASIXNET_EADDRNOTAVAIL 4
-#define WASIXNET_EAFNOSUPPORT 5
-#define WASIXNET_EAGAIN 6
-#define WASIXNET_EALREADY 7
-#define WASIXNET_EBADF 8
-#define WASIXNET_EBADMSG 9
-#define WASIXNET_EBUSY 10
-#define WASIXNET_ECANCELED 11
-#define WASIXNET_ECHILD 12
-#define WASIXNET_ECONNABORTED 13
-#define WASIXNET_ECONNREFUSED 14
-#define WASIXNET_ECONNRESET 15
-#define WASIXNET_EDEADLK 16
-#define WASIXNET_EDESTADDRREQ 17
-#define WASIXNET_EDOM 18
-#define WASIXNET_EDQUOT 19
-#define WASIXNET_EEXIST 20
-#define WASIXNET_EFAULT 21
-#define WASIXNET_EFBIG 22
-#define WASIXNET_EHOSTUNREACH 23
-#define WASIXNET_EIDRM 24
-#define WASIXNET_EILSEQ 25
-#define WASIXNET_EINPROGRESS 26
-#define WASIXNET_EINTR 27
-#define WASIXNET_EINVAL 28
-#define WASIXNET_EIO 29
-#define WASIXNET_EISCONN 30
-#define WASIXNET_EISDIR 31
-#define WASIXNET_ELOOP 32
-#define WASIXNET_EMFILE 33
-#define WASIXNET_EMLINK 34
-#define WASIXNET_EMSGSIZE 35
-#define WASIXNET_EMULTIHOP 36
-#define WASIXNET_ENAMETOOLONG 37
-#define WASIXNET_ENETDOWN 38
-#define WASIXNET_ENETRESET 39
-#define WASIXNET_ENETUNREACH 40
-#define WASIXNET_ENFILE 41
-#define WASIXNET_ENOBUFS 42
-#define WASIXNET_ENODEV 43
-#define WASIXNET_ENOENT 44
-#define WASIXNET_ENOEXEC 45
-#define WASIXNET_ENOLCK 46
-#define WASIXNET_ENOLINK 47
-#define WASIXNET_ENOMEM 48
-#define WASIXNET_ENOMSG 49
-#define WASIXNET_ENOPROTOOPT 50
-#define WASIXNET_ENOSPC 51
-#define WASIXNET_ENOSYS 52
-#define WASIXNET_ENOTCONN 53
-#define WASIXNET_ENOTDIR 54
-#define WASIXNET_ENOTEMPTY 55
-#define WASIXNET_ENOTRECOVERABLE 56
-#define WASIXNET_ENOTSOCK 57
-#define WASIXNET_ENOTSUP 58
-#define WASIXNET_ENOTTY 59
-#define WASIXNET_ENXIO 60
-#define WASIXNET_EOVERFLOW 61
-#define WASIXNET_EOWNERDEAD 62
-#define WASIXNET_EPERM 63
-#define WASIXNET_EPIPE 64
-#define WASIXNET_EPROTO 65
-#define WASIXNET_EPROTONOSUPPORT 66
-#define WASIXNET_EPROTOTYPE 67
-#define WASIXNET_ERANGE 68
-#define WASIXNET_EROFS 69
-#define WASIXNET_ESPIPE 70
-#define WASIXNET_ESRCH 71
-#define WASIXNET_ESTALE 72
-#define WASIXNET_ETIMEDOUT 73
-#define WASIXNET_ETXTBSY 74
-#define WASIXNET_EXDEV 75
-#define WASIXNET_ENOTCAPABLE 76
-#define WASIXNET_ESHUTDOWN 77
-#define WASIXNET_EMEMVIOLATION 78
-#define WASIXNET_EUNKNOWN 79
-#define WASIXNET_EPENDING 80
-#define WASIXNET_ERRNO_COUNT 81
-
-/* The list and the macros cannot drift: each macro is checked against the list's number. */
-#define WASIXNET_CHECK_ERRNO_(number, name) \
-    WASIXNET_STATIC_ASSERT(WASIXNET_E##name == (number), "WASIXNET_E" #name " matches WASIXNET_ERRNO_MAP");
-WASIXNET_ERRNO_MAP(WASIXNET_CHECK_ERRNO_)
-#undef WASIXNET_CHECK_ERRNO_
+/* WASIXNET_ESUCCESS, WASIXNET_E2BIG, ... WASIXNET_EPENDING, and WASIXNET_ERRNO_COUNT (81). */
+#define WASIXNET_ERRNO_ENUMERATOR_(number, name) WASIXNET_E##name = (number),
+enum { WASIXNET_ERRNO_MAP(WASIXNET_ERRNO_ENUMERATOR_) WASIXNET_ERRNO_COUNT };
+#undef WASIXNET_ERRNO_ENUMERATOR_
+WASIXNET_STATIC_ASSERT(WASIXNET_ERRNO_COUNT == 81, "WASIX numbers its errors 0..80");
 
 /* Returns the upper-case WASIX name of an error number ("INVAL" for 28), or "UNKNOWN_ERRNO" for a
  * number outside 0..80. A static string, never freed. */
 const char *wasixnet_errno_name(wasixnet_errno_t err);
 
-/* ---------------------------------------------------------------------------------------------
- * WASIX types, byte-exact with wasix-libc (the `wasix_v1` witx). All little-endian.
- * ------------------------------------------------------------------------------------------- */
+/* §3.2 Layouts [types.layouts]
+ * The WASIX structs, byte-exact with wasix-libc (the `wasix_v1` witx), all little-endian. The
+ * host-typed calls (§4) take them in host memory; in guest memory the same bytes are read (§5),
+ * or Wasmer's layouts when the guest asks for them (§5 [guest.layouts]). */
 
 /* Nanoseconds on the port's clock (by default CLOCK_REALTIME: nanoseconds since the Unix epoch). */
 typedef uint64_t wasixnet_timestamp_t;
@@ -311,15 +262,75 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
 #define WASIXNET_STREAM_SECURITY_CLASSIC_ENCRYPTION 4
 #define WASIXNET_STREAM_SECURITY_DOUBLE_ENCRYPTION 8
 
-/* ---------------------------------------------------------------------------------------------
- * The port: one guest's network interface
+/* =============================================================================================
+ * §4 The port [port]
  *
- * A port holds the guest's addresses (each with its prefix, which is on-link), its MAC, and a
- * routing table. Lookups take the longest matching prefix over live routes and the prefixes of
- * the port's own addresses; at equal length an explicit route wins. Timestamps are absolute, on
- * the port's clock: a route is deprecated from `now >= preferred_until` (still used and listed)
- * and gone from `now >= expires_at` (not listed, not used, its CIDR free again, not counted).
- * ------------------------------------------------------------------------------------------- */
+ * A port is one guest's network interface: its own addresses (each with its prefix, which is
+ * on-link), its MAC, and its routing table, with the embedder's clock and hooks. The host-typed
+ * calls (§4.8) take the structs of §3.2 in host memory; the guest-memory calls (§5) read and
+ * write the same structs in a guest's linear memory and then do exactly what these do.
+ *
+ * §4.1 Making and freeing a port [port.new]: wasixnet_port_new and wasixnet_port_free, below.
+ *
+ * §4.2 Validation [port.validation]
+ * Every call checks its input completely before it changes anything, and the first rule that
+ * fails decides the error; a failed call changes nothing. A required pointer that is NULL is
+ * EFAULT before anything else. Then, for the calls that take them:
+ *   1. a family tag other than inet4/inet6 where an IP address is needed: EINVAL;
+ *   2. a CIDR prefix over 32 (IPv4) or 128 (IPv6): EINVAL;
+ *   3. route_add: host bits set beyond the prefix (10.1.2.3/24): EINVAL, as Linux answers
+ *      "invalid prefix for given prefix length";
+ *   4. route_add: via_router neither tag unspec (an on-link route, no gateway) nor the CIDR's
+ *      family: EINVAL; a router that is unspecified (0.0.0.0, ::), multicast, or the broadcast
+ *      address 255.255.255.255: EINVAL (gateway_set likewise);
+ *   5. an option tag other than 0 (none) or 1 (some): EINVAL;
+ *   6. preferred_until > expires_at, both some: EINVAL;
+ *   7. expires_at <= now: EINVAL;
+ *   8. a live route to the same CIDR: EEXIST; max_routes live routes already: ENOMEM.
+ * addr_add allows host bits (10.0.0.5/24 is an address with its prefix); an unspecified or
+ * multicast address is EINVAL, an address the port already has (whatever its prefix) EEXIST,
+ * max_addrs addresses already ENOMEM. Removing what is not there is ENOENT.
+ *
+ * §4.3 Lists [port.lists]
+ * addr_list and route_list follow one protocol. On entry the count cell (*naddrs, *nroutes)
+ * holds the capacity of the array; on return it holds the number of entries the port has,
+ * always, unless the call fails with EFAULT. When that number exceeds the capacity, the first
+ * `capacity` entries are written and the call returns EOVERFLOW (the witx's "fills the output
+ * buffer as much as possible"); else all are written and it returns ESUCCESS. Entries come in
+ * the order they were added. A written entry echoes what was added, IPv6 flow info and scope id
+ * included; bytes with no meaning (an on-link route's router, a `none` timestamp's value,
+ * padding) are zero.
+ *
+ * §4.4 Lifetimes [port.lifetimes]
+ * Timestamps are absolute, on the port's clock (§4.6). A route is deprecated from the instant
+ * `now >= preferred_until`: still used and listed, and route_lookup says so. It is gone from the
+ * instant `now >= expires_at`: not listed, not used, not counted toward max_routes, its CIDR free
+ * to be added again. The gateway's default route has no lifetimes. gateway_set installs the
+ * default route (0.0.0.0/0 or ::/0) of the router's family, replacing that family's previous
+ * default route (one added with route_add included) in its place in the list order; it counts
+ * toward max_routes.
+ *
+ * §4.5 Lookup [port.lookup]
+ * The route a datagram to an address takes is the longest prefix that matches it among the live
+ * routes and the prefixes of the port's own addresses; at equal length an explicit route wins
+ * over an own prefix. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is an IPv6 address here. The
+ * cost of a lookup does not grow linearly with the number of routes.
+ *
+ * §4.6 The clock and the hooks [port.hooks]
+ * The port's clock (the config's, or CLOCK_REALTIME in nanoseconds) decides every lifetime.
+ * bridge, unbridge and dhcp_acquire call the embedder's hooks and answer ENOTSUP without one;
+ * bridge first checks that its strings are valid UTF-8 and `security` is a non-empty set of the
+ * WASIXNET_STREAM_SECURITY_* flags (EINVAL otherwise, with or without a hook). A hook's error
+ * number reaches the caller unchanged. The clock and the hooks are called with no lock held, from
+ * the thread that made the call, so a hook may call back into the port (a DHCP hook adds the
+ * addresses it acquired with wasixnet_port_addr_add).
+ *
+ * §4.7 Concurrency [port.concurrency]
+ * Every call may come from any thread, and one port may be used from several at once. Each call
+ * sees the table as it was before or after every other call: a change is atomic to every reader.
+ * The port's state sits behind one lock per port, held only for the table work itself: never
+ * while the clock or a hook runs, and never across a system call.
+ * ========================================================================================== */
 #ifdef WASIXNET_HEADER_CHECK
 /* Only for the build's drift check, which compiles this header together with the one Swift
  * generates from the implementation; Swift spells every opaque handle `void *`. */
@@ -381,9 +392,9 @@ wasixnet_errno_t wasixnet_port_new(const wasixnet_port_config_t *config, wasixne
 /* Releases a port. NULL is a no-op. The port must not be used afterwards. */
 void wasixnet_port_free(wasixnet_port_t *port);
 
-/* --- Host-typed calls: the 13 WASIX port calls on host structs of the layouts above ----------
- * Every pointer is required (NULL: EFAULT) unless marked nullable. Validation happens before any
- * change, and the first failing rule decides the error. */
+/* §4.8 Host-typed calls [port.calls]
+ * The 13 WASIX port calls on host structs of §3.2, and route_lookup. Every pointer is required
+ * (NULL: EFAULT) unless marked nullable; validation as in [port.validation]. */
 
 /* Validates the strings (UTF-8, else EINVAL) and `security` (a non-empty set of the four
  * WASIXNET_STREAM_SECURITY_* flags, else EINVAL), then calls the config's `bridge` hook and
@@ -454,9 +465,22 @@ wasixnet_errno_t wasixnet_port_route_list(wasixnet_port_t *port, wasixnet_route_
 wasixnet_errno_t wasixnet_port_route_lookup(wasixnet_port_t *port, const wasixnet_addr_t *dst,
                                             wasixnet_route_t *out, uint8_t *deprecated);
 
-/* ---------------------------------------------------------------------------------------------
- * Guest-memory calls: what a runtime's host-import callback calls directly
- * ------------------------------------------------------------------------------------------- */
+/* =============================================================================================
+ * §5 Guest-memory calls [guest]
+ *
+ * What a runtime's host-import callback calls directly: the 13 WASIX imports, taking the
+ * import's own parameters as guest offsets and doing what the host-typed call of the same name
+ * does (§4), on structs in the guest's linear memory described by a wasixnet_guest_t.
+ *
+ * §5.1 Layouts [guest.layouts]
+ * WASIXNET_LAYOUT_WASIX_V1 (the default) reads and writes the structs of §3.2, as wasix-libc
+ * lays them out. WASIXNET_LAYOUT_WASMER reads and writes what Wasmer's host does, for guests
+ * that only ever ran there: addr 18 B, cidr 19 B (the IPv6 prefix @18), route 72 B (via_router
+ * @19, preferred_until @40, expires_at @56); the IPv6 addresses of port_* inputs are read as
+ * eight little-endian u16 groups and written as network-order bytes; there is no flow info or
+ * scope id. Errors and the list protocol ([port.lists]) are the same in both layouts.
+ * pointer_size 8 (wasix_64v1) widens the count cell of a list to 8 bytes, as Wasmer reads it.
+ * ========================================================================================== */
 
 /* The layout of the structs in guest memory. */
 #define WASIXNET_LAYOUT_WASIX_V1 0 /* wasix-libc's: the types above (addr 110 B, cidr 28 B, route 176 B) */
@@ -479,17 +503,22 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_guest_t, memory_size) == 8, "guest.memo
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_guest_t, pointer_size) == 16, "guest.pointer_size");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_guest_t, layout) == 17, "guest.layout");
 
-/* The 13 WASIX imports, taking the import's own parameters as guest offsets (uint64_t, in the
- * import's order) and doing what the host-typed call of the same name does.
+/* §5.2 Bounds [guest.bounds]
+ * Every struct a call reads or writes must lie whole inside [0, memory_size) at its layout's
+ * full size (a cidr, an addr, a route, a 16-byte option timestamp, a count cell of pointer_size
+ * bytes), and so must a list's whole declared buffer, capacity x stride bytes, however few
+ * entries are then written. Otherwise the call returns EFAULT and writes nothing at all, the
+ * count cell included. All bounds are checked before any other rule of [port.validation].
+ * Offsets need no alignment; an offset + size that overflows 64 bits is EFAULT; guest offset 0
+ * is an ordinary offset. Other errors: EFAULT for a NULL port or guest, or a NULL memory with a
+ * non-zero size; EINVAL for a pointer_size other than 4 or 8, or an unknown layout.
  *
- * Memory rules: every struct a call reads must lie whole inside [0, memory_size) at its layout's
- * full size (a cidr, an addr, a 16-byte option timestamp, a count cell of pointer_size bytes),
- * and so must a list's whole declared buffer, capacity x stride bytes, however few entries are
- * then written. Otherwise the call returns EFAULT and writes nothing at all, the count cell
- * included. All bounds are checked before any other rule. Offsets need no alignment; an offset +
- * size that overflows 64 bits is EFAULT. Guest offset 0 is an ordinary offset.
- * Other errors: EFAULT for a NULL port or guest, or a NULL memory with a non-zero size; EINVAL for
- * a pointer_size other than 4 or 8 or an unknown layout. */
+ * §5.3 The calls [guest.calls]
+ * wasixnet_guest_port_<name>(port, guest, <the import's parameters as uint64_t, in its order>),
+ * for each of the 13 imports: bridge (network, network_len, token, token_len, security),
+ * unbridge, dhcp_acquire, addr_add (addr), addr_remove (addr), addr_clear, addr_list (addrs,
+ * naddrs), mac (ret), gateway_set (addr), route_add (cidr, via_router, preferred_until,
+ * expires_at), route_remove (cidr), route_clear, route_list (routes, nroutes). */
 wasixnet_errno_t wasixnet_guest_port_bridge(wasixnet_port_t *port, const wasixnet_guest_t *guest,
                                             uint64_t network, uint64_t network_len, uint64_t token,
                                             uint64_t token_len, uint64_t security);
@@ -509,8 +538,8 @@ wasixnet_errno_t wasixnet_guest_port_route_clear(wasixnet_port_t *port, const wa
 wasixnet_errno_t wasixnet_guest_port_route_list(wasixnet_port_t *port, const wasixnet_guest_t *guest,
                                                 uint64_t routes, uint64_t nroutes);
 
-/* ---------------------------------------------------------------------------------------------
- * wasi:sockets/udp (WASI 0.2): UDP sockets with batch send and batch receive
+/* =============================================================================================
+ * §6 wasi:sockets/udp (WASI 0.2) [udp]
  *
  * The calls of the WIT resources `udp-socket`, `incoming-datagram-stream` and
  * `outgoing-datagram-stream`, with the WIT's exact rules, carried out with one `sendmmsg` per
@@ -518,19 +547,19 @@ wasixnet_errno_t wasixnet_guest_port_route_list(wasixnet_port_t *port, const was
  * receive. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
  * itself once `wasixnet_udp_stream` succeeded; each call of it starts fresh streams.
  *
- * Every call answers a wasixnet_sock_status_t: WASIXNET_SOCK_OK (0), WASIXNET_SOCK_TRAP (-1) when
- * the guest broke the protocol (the runtime must trap the guest: it is not an error code the guest
- * may see), or 1 + the discriminant of the wasi:sockets `error-code` the WIT call returns.
- * A NULL socket or a NULL required pointer is WASIXNET_SOCK_E_INVALID_ARGUMENT.
- * ------------------------------------------------------------------------------------------- */
+ * §6.1 Statuses [udp.status]
+ * Every call answers a wasixnet_sock_status_t: WASIXNET_SOCK_OK (0); WASIXNET_SOCK_TRAP (-1)
+ * when the guest broke the protocol (the runtime must trap the guest: it is not an error code
+ * the guest may see); or 1 + the discriminant of the wasi:sockets `error-code` the WIT call
+ * returns. A NULL socket or a NULL required pointer is WASIXNET_SOCK_E_INVALID_ARGUMENT.
+ * WASIXNET_SOCK_ERROR_MAP(XX) is the `error-code` enum in order, XX(status, NAME, "wit-name");
+ * the constants WASIXNET_SOCK_E_<NAME> and wasixnet_sock_status_name() are generated from it.
+ * ========================================================================================== */
 typedef int32_t wasixnet_sock_status_t;
 
 #define WASIXNET_SOCK_OK 0
 #define WASIXNET_SOCK_TRAP (-1)
 
-/* The wasi:sockets `error-code` enum in order, as statuses (1 + discriminant):
- * XX(status, NAME, "wit-name"). The WASIXNET_SOCK_E_* values and wasixnet_sock_status_name are
- * derived from this one list. */
 #define WASIXNET_SOCK_ERROR_MAP(XX) \
     XX(1, UNKNOWN, "unknown") XX(2, ACCESS_DENIED, "access-denied") XX(3, NOT_SUPPORTED, "not-supported") \
     XX(4, INVALID_ARGUMENT, "invalid-argument") XX(5, OUT_OF_MEMORY, "out-of-memory") XX(6, TIMEOUT, "timeout") \
@@ -543,40 +572,23 @@ typedef int32_t wasixnet_sock_status_t;
     XX(19, NAME_UNRESOLVABLE, "name-unresolvable") XX(20, TEMPORARY_RESOLVER_FAILURE, "temporary-resolver-failure") \
     XX(21, PERMANENT_RESOLVER_FAILURE, "permanent-resolver-failure")
 
-#define WASIXNET_SOCK_E_UNKNOWN 1
-#define WASIXNET_SOCK_E_ACCESS_DENIED 2
-#define WASIXNET_SOCK_E_NOT_SUPPORTED 3
-#define WASIXNET_SOCK_E_INVALID_ARGUMENT 4
-#define WASIXNET_SOCK_E_OUT_OF_MEMORY 5
-#define WASIXNET_SOCK_E_TIMEOUT 6
-#define WASIXNET_SOCK_E_CONCURRENCY_CONFLICT 7
-#define WASIXNET_SOCK_E_NOT_IN_PROGRESS 8
-#define WASIXNET_SOCK_E_WOULD_BLOCK 9
-#define WASIXNET_SOCK_E_INVALID_STATE 10
-#define WASIXNET_SOCK_E_NEW_SOCKET_LIMIT 11
-#define WASIXNET_SOCK_E_ADDRESS_NOT_BINDABLE 12
-#define WASIXNET_SOCK_E_ADDRESS_IN_USE 13
-#define WASIXNET_SOCK_E_REMOTE_UNREACHABLE 14
-#define WASIXNET_SOCK_E_CONNECTION_REFUSED 15
-#define WASIXNET_SOCK_E_CONNECTION_RESET 16
-#define WASIXNET_SOCK_E_CONNECTION_ABORTED 17
-#define WASIXNET_SOCK_E_DATAGRAM_TOO_LARGE 18
-#define WASIXNET_SOCK_E_NAME_UNRESOLVABLE 19
-#define WASIXNET_SOCK_E_TEMPORARY_RESOLVER_FAILURE 20
-#define WASIXNET_SOCK_E_PERMANENT_RESOLVER_FAILURE 21
-#define WASIXNET_SOCK_ERROR_COUNT 21
-
-/* The list and the macros cannot drift: each macro is checked against the list's number. */
-#define WASIXNET_CHECK_SOCK_ERROR_(status, name, text) \
-    WASIXNET_STATIC_ASSERT(WASIXNET_SOCK_E_##name == (status), "WASIXNET_SOCK_E_" #name " matches WASIXNET_SOCK_ERROR_MAP");
-WASIXNET_SOCK_ERROR_MAP(WASIXNET_CHECK_SOCK_ERROR_)
-#undef WASIXNET_CHECK_SOCK_ERROR_
+/* WASIXNET_SOCK_E_UNKNOWN (1) ... WASIXNET_SOCK_E_PERMANENT_RESOLVER_FAILURE (21). */
+#define WASIXNET_SOCK_ERROR_ENUMERATOR_(status, name, text) WASIXNET_SOCK_E_##name = (status),
+/* WASIXNET_SOCK_ERROR_COUNT: the number of error codes (statuses 1 .. it are errors). */
+enum {
+    WASIXNET_SOCK_ERROR_MAP(WASIXNET_SOCK_ERROR_ENUMERATOR_)
+    WASIXNET_SOCK_ERROR_END_,
+    WASIXNET_SOCK_ERROR_COUNT = WASIXNET_SOCK_ERROR_END_ - 1
+};
+#undef WASIXNET_SOCK_ERROR_ENUMERATOR_
+WASIXNET_STATIC_ASSERT(WASIXNET_SOCK_ERROR_COUNT == 21, "wasi:sockets 0.2 has 21 error codes");
 
 /* Returns the name of a status: "ok", "trap", or the WIT name of the error ("invalid-argument");
  * "unknown-status" for any other value. A static string, never freed. */
 const char *wasixnet_sock_status_name(wasixnet_sock_status_t status);
 
-/* Address family of a socket and tag of wasixnet_ip_socket_address_t (the WIT's discriminants). */
+/* §6.2 Addresses [udp.address]
+ * Address family of a socket and tag of wasixnet_ip_socket_address_t (the WIT's discriminants). */
 #define WASIXNET_IP_FAMILY_IPV4 0
 #define WASIXNET_IP_FAMILY_IPV6 1
 
@@ -626,7 +638,14 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.flow_info) 
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.address) == 12, "ip_socket_address.u.ipv6.address");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_ip_socket_address_t, u.ipv6.scope_id) == 28, "ip_socket_address.u.ipv6.scope_id");
 
-/* A UDP socket: one `udp-socket` with its current pair of datagram streams. */
+/* §6.3 Sockets and their states [udp.states]
+ * A socket goes unbound -> bound (start_bind, then finish_bind) -> streaming (stream). A call in
+ * the wrong state is INVALID_STATE (a second start_bind included); finish_bind with no
+ * start_bind in progress is NOT_IN_PROGRESS. The bind happens in start_bind, which reports its
+ * errors. check_send, send and receive before stream are INVALID_STATE. Each stream starts fresh
+ * streams: the grant of check_send is reset to 0. IPv6 sockets are IPV6_V6ONLY.
+ *
+ * A UDP socket: one `udp-socket` with its current pair of datagram streams. */
 #ifdef WASIXNET_HEADER_CHECK
 typedef void wasixnet_udp_socket_t; /* the drift check's spelling, as for wasixnet_port_t */
 #else
@@ -662,7 +681,7 @@ wasixnet_sock_status_t wasixnet_udp_finish_bind(wasixnet_udp_socket_t *socket);
  * NULL; a previous association is dissolved and the bound local address kept). Permits reset to
  * 0. Routes are not checked here but at send. INVALID_STATE: not bound; INVALID_ARGUMENT: a tag
  * other than 0/1, the other family, an IPv4-mapped address on an IPv6 socket, an unspecified
- * address or port 0 (these change nothing); the kernel's errors of connect, mapped as for send,
+ * address or port 0 (these change nothing); the kernel's errors of connect, as [udp.errors] maps them,
  * leave the socket bound with no streams. */
 wasixnet_sock_status_t wasixnet_udp_stream(wasixnet_udp_socket_t *socket, const wasixnet_ip_socket_address_t *remote);
 
@@ -677,7 +696,8 @@ wasixnet_sock_status_t wasixnet_udp_remote_address(wasixnet_udp_socket_t *socket
 /* `address-family`: WASIXNET_IP_FAMILY_IPV4 or WASIXNET_IP_FAMILY_IPV6; 255 for a NULL socket. */
 uint8_t wasixnet_udp_address_family(wasixnet_udp_socket_t *socket);
 
-/* `unicast-hop-limit` / `set-unicast-hop-limit`: IP_TTL or IPV6_UNICAST_HOPS. Setting 0 is
+/* §6.4 Options [udp.options]
+ * `unicast-hop-limit` / `set-unicast-hop-limit`: IP_TTL or IPV6_UNICAST_HOPS. Setting 0 is
  * INVALID_ARGUMENT. */
 wasixnet_sock_status_t wasixnet_udp_unicast_hop_limit(wasixnet_udp_socket_t *socket, uint8_t *out);
 wasixnet_sock_status_t wasixnet_udp_set_unicast_hop_limit(wasixnet_udp_socket_t *socket, uint8_t value);
@@ -695,7 +715,8 @@ wasixnet_sock_status_t wasixnet_udp_set_send_buffer_size(wasixnet_udp_socket_t *
  * datagram. Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
 int wasixnet_udp_fd(wasixnet_udp_socket_t *socket);
 
-/* `check-send`: never blocks and never answers WOULD_BLOCK. Grants WASIXNET_UDP_MAX_PERMITS
+/* §6.5 Send [udp.send]
+ * `check-send`: never blocks and never answers WOULD_BLOCK. Grants WASIXNET_UDP_MAX_PERMITS
  * datagrams for the next send when the kernel's send buffer has room (POLLOUT), else 0; after 0,
  * the descriptor turns POLLOUT when a grant is possible again. INVALID_STATE before stream. */
 wasixnet_sock_status_t wasixnet_udp_check_send(wasixnet_udp_socket_t *socket, uint64_t *permits);
@@ -728,15 +749,48 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_outgoing_datagram_t, remote_address) ==
  *     address that differs in any field from the connected peer's, no address when not connected
  *     (INVALID_ARGUMENT); with the socket's port enforcing routes, a destination no live route or
  *     own prefix leads to (REMOTE_UNREACHABLE).
- *   - Once one datagram was sent the answer is OK with the count; kernel errors after it are
- *     dropped. With none sent: EAGAIN is OK with 0; EMSGSIZE DATAGRAM_TOO_LARGE; ECONNREFUSED
- *     CONNECTION_REFUSED; ECONNRESET, EHOSTUNREACH, EHOSTDOWN, ENETUNREACH, ENETDOWN, ENONET
- *     REMOTE_UNREACHABLE; ENOMEM, ENOBUFS OUT_OF_MEMORY; EACCES, EPERM ACCESS_DENIED.
- *   - If the kernel refuses GSO (EIO or EINVAL on a coalesced message) the socket stops using it
- *     and sends those datagrams one by one: nothing is lost or sent twice, the count is exact.
+ *   - Once one datagram was sent the answer is OK with the count ("if at least one datagram has
+ *     been sent successfully, this function never returns an error"); kernel errors after it are
+ *     dropped. With none sent: EAGAIN (the send buffer is full) is OK with 0, EINTR is retried,
+ *     and any other kernel error is answered as [udp.errors] maps it.
+ *   - Batching and GSO as in [udp.batching]: the count reported is exact whatever the kernel did.
  * `sent` is required; it is written on OK only. */
 wasixnet_sock_status_t wasixnet_udp_send(wasixnet_udp_socket_t *socket, const wasixnet_outgoing_datagram_t *datagrams,
                                          size_t count, uint64_t *sent);
+
+/* §6.6 Kernel errors [udp.errors]
+ * What a Linux errno becomes when a socket call fails in the kernel (bind, connect, sendmmsg with
+ * nothing sent, recvmmsg with nothing received): XX(ERRNO, NAME) answers WASIXNET_SOCK_E_<NAME>;
+ * an errno not listed answers WASIXNET_SOCK_E_UNKNOWN. This is the library's own table: the code
+ * is generated from it. EAGAIN is listed for completeness, but send and receive never answer it
+ * (nothing done is OK with 0 for them). ERRNO names the <errno.h> macro; EWOULDBLOCK is EAGAIN
+ * and ENOTSUP is EOPNOTSUPP on Linux. */
+#define WASIXNET_SOCK_ERRNO_MAP(XX) \
+    XX(EAGAIN, WOULD_BLOCK) XX(EMSGSIZE, DATAGRAM_TOO_LARGE) XX(ECONNREFUSED, CONNECTION_REFUSED) \
+    XX(ECONNRESET, REMOTE_UNREACHABLE) XX(EHOSTUNREACH, REMOTE_UNREACHABLE) XX(EHOSTDOWN, REMOTE_UNREACHABLE) \
+    XX(ENETUNREACH, REMOTE_UNREACHABLE) XX(ENETDOWN, REMOTE_UNREACHABLE) XX(ENONET, REMOTE_UNREACHABLE) \
+    XX(ENETRESET, REMOTE_UNREACHABLE) XX(ENOMEM, OUT_OF_MEMORY) XX(ENOBUFS, OUT_OF_MEMORY) \
+    XX(EACCES, ACCESS_DENIED) XX(EPERM, ACCESS_DENIED) XX(EADDRINUSE, ADDRESS_IN_USE) \
+    XX(EADDRNOTAVAIL, ADDRESS_NOT_BINDABLE) XX(EMFILE, NEW_SOCKET_LIMIT) XX(ENFILE, NEW_SOCKET_LIMIT) \
+    XX(EINVAL, INVALID_ARGUMENT) XX(EISCONN, INVALID_ARGUMENT) XX(EDESTADDRREQ, INVALID_ARGUMENT) \
+    XX(EAFNOSUPPORT, NOT_SUPPORTED) XX(EOPNOTSUPP, NOT_SUPPORTED) XX(EPROTONOSUPPORT, NOT_SUPPORTED) \
+    XX(ENOPROTOOPT, NOT_SUPPORTED) XX(EPFNOSUPPORT, NOT_SUPPORTED) XX(ETIMEDOUT, TIMEOUT) \
+    XX(EALREADY, CONCURRENCY_CONFLICT) XX(ECONNABORTED, CONNECTION_ABORTED)
+
+/* §6.7 Batching and GSO [udp.batching]
+ * A send goes out in one sendmmsg per up to WASIXNET_UDP_MAX_PERMITS datagrams. A run of
+ * datagrams to one destination with equal sizes (the last may be shorter) goes as one UDP GSO
+ * message (a UDP_SEGMENT control message) of at most WASIXNET_UDP_GSO_MAX_SEGMENTS segments and
+ * WASIXNET_UDP_GSO_MAX_BYTES payload bytes; a run of one, and a zero-length datagram, go alone.
+ * When the kernel refuses a coalesced message:
+ *   - EIO or EINVAL (a device or kernel without GSO): the socket stops using GSO for good, and
+ *     the datagrams not yet sent go again one by one;
+ *   - EMSGSIZE (its segments exceed what the path takes): the socket stops coalescing segments
+ *     of that size or larger, and those datagrams go again one by one, where a single one that
+ *     is still too large meets the EMSGSIZE rule of [udp.errors].
+ * Either way nothing is lost or sent twice, and the count reported is exact. */
+#define WASIXNET_UDP_GSO_MAX_SEGMENTS 64u  /* Linux's UDP_MAX_SEGMENTS before 2024 (newer: 128) */
+#define WASIXNET_UDP_GSO_MAX_BYTES 65000u  /* under the 65507 (IPv4) / 65527 (IPv6) datagram limit */
 
 /* One `incoming-datagram`, received into the caller's buffer: `data` and `capacity` are the
  * caller's (data may be NULL with capacity 0); receive stores `len` (bytes stored, at most
@@ -760,16 +814,18 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, truncated) == 3 * 
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, remote_address) == 3 * sizeof(void *) + 4,
                        "incoming_datagram.remote_address");
 
-/* `receive`: receives up to `max_results` datagrams (at most WASIXNET_UDP_MAX_PERMITS a call)
+/* §6.8 Receive [udp.receive]
+ * `receive`: receives up to `max_results` datagrams (at most WASIXNET_UDP_MAX_PERMITS a call)
  * into out[0 .. *received) with one recvmmsg. Never blocks and never answers WOULD_BLOCK: with
  * nothing queued it is OK with 0. When streaming to a peer, datagrams from others are dropped,
  * those queued before stream included. Zero-length datagrams are datagrams. INVALID_STATE before
- * stream; errors of the kernel mapped as for send, when nothing was received. `out` may be NULL
- * only with max_results 0; `received` is required. */
+ * stream; errors of the kernel as [udp.errors] maps them, when nothing was received. `out` may
+ * be NULL only with max_results 0; `received` is required. */
 wasixnet_sock_status_t wasixnet_udp_receive(wasixnet_udp_socket_t *socket, wasixnet_incoming_datagram_t *out,
                                             size_t max_results, size_t *received);
 
-/* `send` as a component runtime lifts it: `list_ptr` and `list_len` are a canonical-ABI
+/* §6.9 The guest form of send [udp.guest-send]
+ * `send` as a component runtime lifts it: `list_ptr` and `list_len` are a canonical-ABI
  * list<outgoing-datagram> in the guest's memory, elements of WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE
  * bytes: data pointer u32 @0, data length u32 @4, option tag u8 @8, ip-socket-address @12 (the
  * layout of wasixnet_ip_socket_address_t). The whole list is lifted before anything else: the list
@@ -781,14 +837,23 @@ wasixnet_sock_status_t wasixnet_udp_receive(wasixnet_udp_socket_t *socket, wasix
 wasixnet_sock_status_t wasixnet_guest_udp_send(wasixnet_udp_socket_t *socket, const wasixnet_guest_t *guest,
                                                uint64_t list_ptr, uint64_t list_len, uint64_t *sent);
 
-/* ---------------------------------------------------------------------------------------------
- * Runtime integration: one table of imports to register in one loop
- * ------------------------------------------------------------------------------------------- */
-
-/* An import's host function: `args` holds the wasm arguments in order, each widened to 64 bits
- * (an i32 may be zero- or sign-extended: entries of wasix_32v1 use only its low 32 bits). The
- * entry's module decides the count-cell width (4 for wasix_32v1, 8 for wasix_64v1), whatever
- * guest->pointer_size says. The result is the import's i32 result. */
+/* =============================================================================================
+ * §7 Runtime integration [imports]
+ *
+ * One table of imports that a runtime registers with its engine in one loop: every WASIX port
+ * import, with its wasm signature and a host function that takes the wasm arguments as an array
+ * of 64-bit slots, so one adapter (or one trampoline) serves every entry.
+ *
+ * §7.1 Arguments [imports.args]
+ * `args` holds the wasm arguments in order, one 64-bit slot each. For an i32 parameter (letter
+ * 'i' in `params`) only the low 32 bits of its slot are read, whatever the high half holds: zero-
+ * or sign-extended, or left stale as a raw-function runtime leaves it (wasm3 writes an i32 into
+ * the low half of its slot and leaves the high half as it was). An i64 parameter ('I') is read
+ * whole. The entry's module decides the count-cell width (4 for wasix_32v1, 8 for wasix_64v1),
+ * whatever guest->pointer_size says. The result is the import's i32 result.
+ * The functions outside the table take full 64-bit values: a runtime that calls, say,
+ * wasixnet_guest_udp_send for a guest's i32 arguments must pass their low 32 bits itself.
+ * ========================================================================================== */
 typedef wasixnet_errno_t (*wasixnet_host_fn)(wasixnet_port_t *port, const wasixnet_guest_t *guest,
                                              const uint64_t *args);
 
@@ -812,123 +877,115 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_import_t, call) == 4 * sizeof(void *), 
  * Later versions may add entries, so loop over *count and match entries by name. */
 const wasixnet_import_t *wasixnet_imports(size_t *count);
 
-/* ---------------------------------------------------------------------------------------------
- * Plugin table: every public function behind one dlsym("wasixnet_plugin_v1")
- * ------------------------------------------------------------------------------------------- */
+/* =============================================================================================
+ * §8 The function list and the plugin table [functions]
+ *
+ * WASIXNET_PLUGIN_FUNCTIONS(X) lists every public function after wasixnet_abi_version in the
+ * order of the plugin table, as X(return type, name without `wasixnet_`, (parameter types)). It is
+ * the one list that the tables follow: the plugin table's struct and its offset checks below, the
+ * library's own table, the ABI test's rows and the export check of `make check-exports` are all
+ * generated from it, and each declaration above is checked against its entry here (a function
+ * declared with another type does not compile). Adding a function is one line at the end of
+ * this list, with its declaration and documentation in its section.
+ *
+ * The order is binary interface: an entry is never moved or removed, and a new one is appended
+ * at the end. The plugin table of WASIXNET_ABI_VERSION 1 ends with guest_udp_send at slot 52.
+ * ========================================================================================== */
+#define WASIXNET_PLUGIN_FUNCTIONS(X) \
+    X(const char *, version, (void)) \
+    X(const char *, errno_name, (wasixnet_errno_t)) \
+    X(const wasixnet_import_t *, imports, (size_t *)) \
+    X(wasixnet_errno_t, port_new, (const wasixnet_port_config_t *, wasixnet_port_t **)) \
+    X(void, port_free, (wasixnet_port_t *)) \
+    X(wasixnet_errno_t, port_bridge, (wasixnet_port_t *, const char *, size_t, const char *, size_t, uint8_t)) \
+    X(wasixnet_errno_t, port_unbridge, (wasixnet_port_t *)) \
+    X(wasixnet_errno_t, port_dhcp_acquire, (wasixnet_port_t *)) \
+    X(wasixnet_errno_t, port_addr_add, (wasixnet_port_t *, const wasixnet_addr_cidr_t *)) \
+    X(wasixnet_errno_t, port_addr_remove, (wasixnet_port_t *, const wasixnet_addr_t *)) \
+    X(wasixnet_errno_t, port_addr_clear, (wasixnet_port_t *)) \
+    X(wasixnet_errno_t, port_addr_list, (wasixnet_port_t *, wasixnet_addr_cidr_t *, uint32_t *)) \
+    X(wasixnet_errno_t, port_mac, (wasixnet_port_t *, wasixnet_hardware_address_t *)) \
+    X(wasixnet_errno_t, port_gateway_set, (wasixnet_port_t *, const wasixnet_addr_t *)) \
+    X(wasixnet_errno_t, port_route_add, (wasixnet_port_t *, const wasixnet_addr_cidr_t *, const wasixnet_addr_t *, const wasixnet_option_timestamp_t *, const wasixnet_option_timestamp_t *)) \
+    X(wasixnet_errno_t, port_route_remove, (wasixnet_port_t *, const wasixnet_addr_t *)) \
+    X(wasixnet_errno_t, port_route_clear, (wasixnet_port_t *)) \
+    X(wasixnet_errno_t, port_route_list, (wasixnet_port_t *, wasixnet_route_t *, uint32_t *)) \
+    X(wasixnet_errno_t, port_route_lookup, (wasixnet_port_t *, const wasixnet_addr_t *, wasixnet_route_t *, uint8_t *)) \
+    X(wasixnet_errno_t, guest_port_bridge, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_unbridge, (wasixnet_port_t *, const wasixnet_guest_t *)) \
+    X(wasixnet_errno_t, guest_port_dhcp_acquire, (wasixnet_port_t *, const wasixnet_guest_t *)) \
+    X(wasixnet_errno_t, guest_port_addr_add, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_addr_remove, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_addr_clear, (wasixnet_port_t *, const wasixnet_guest_t *)) \
+    X(wasixnet_errno_t, guest_port_addr_list, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_mac, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_gateway_set, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_route_add, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_route_remove, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t)) \
+    X(wasixnet_errno_t, guest_port_route_clear, (wasixnet_port_t *, const wasixnet_guest_t *)) \
+    X(wasixnet_errno_t, guest_port_route_list, (wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t)) \
+    X(const char *, sock_status_name, (wasixnet_sock_status_t)) \
+    X(wasixnet_sock_status_t, udp_create, (wasixnet_port_t *, uint8_t, wasixnet_udp_socket_t **)) \
+    X(void, udp_free, (wasixnet_udp_socket_t *)) \
+    X(wasixnet_sock_status_t, udp_start_bind, (wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *)) \
+    X(wasixnet_sock_status_t, udp_finish_bind, (wasixnet_udp_socket_t *)) \
+    X(wasixnet_sock_status_t, udp_stream, (wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *)) \
+    X(wasixnet_sock_status_t, udp_local_address, (wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *)) \
+    X(wasixnet_sock_status_t, udp_remote_address, (wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *)) \
+    X(uint8_t, udp_address_family, (wasixnet_udp_socket_t *)) \
+    X(wasixnet_sock_status_t, udp_unicast_hop_limit, (wasixnet_udp_socket_t *, uint8_t *)) \
+    X(wasixnet_sock_status_t, udp_set_unicast_hop_limit, (wasixnet_udp_socket_t *, uint8_t)) \
+    X(wasixnet_sock_status_t, udp_receive_buffer_size, (wasixnet_udp_socket_t *, uint64_t *)) \
+    X(wasixnet_sock_status_t, udp_set_receive_buffer_size, (wasixnet_udp_socket_t *, uint64_t)) \
+    X(wasixnet_sock_status_t, udp_send_buffer_size, (wasixnet_udp_socket_t *, uint64_t *)) \
+    X(wasixnet_sock_status_t, udp_set_send_buffer_size, (wasixnet_udp_socket_t *, uint64_t)) \
+    X(int, udp_fd, (wasixnet_udp_socket_t *)) \
+    X(wasixnet_sock_status_t, udp_check_send, (wasixnet_udp_socket_t *, uint64_t *)) \
+    X(wasixnet_sock_status_t, udp_send, (wasixnet_udp_socket_t *, const wasixnet_outgoing_datagram_t *, size_t, uint64_t *)) \
+    X(wasixnet_sock_status_t, udp_receive, (wasixnet_udp_socket_t *, wasixnet_incoming_datagram_t *, size_t, size_t *)) \
+    X(wasixnet_sock_status_t, guest_udp_send, (wasixnet_udp_socket_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t *))
+
+/* Every public function: wasixnet_abi_version, the table's functions, wasixnet_plugin_v1. */
+#define WASIXNET_FUNCTIONS(X) \
+    X(uint32_t, abi_version, (void)) WASIXNET_PLUGIN_FUNCTIONS(X) X(const struct wasixnet_plugin_v1 *, plugin_v1, (void))
+
+#define WASIXNET_REDECLARE_(ret, name, params) ret wasixnet_##name params;
+WASIXNET_PLUGIN_FUNCTIONS(WASIXNET_REDECLARE_)
+#undef WASIXNET_REDECLARE_
+
+/* §8.1 The plugin table [plugin]
+ * Every public function behind one dlsym("wasixnet_plugin_v1"), for hosts that load the library
+ * as a plugin. `abi_version` and `struct_size` come first; then a pointer to every function, in
+ * the order of WASIXNET_PLUGIN_FUNCTIONS, each field named as the function without `wasixnet_`
+ * (wasixnet_abi_version's is `abi_version_fn`, apart from the number). A newer library may
+ * append entries: a host checks `abi_version == WASIXNET_ABI_VERSION` and
+ * `struct_size >= sizeof(wasixnet_plugin_v1_t)` before it calls through the table. */
 typedef struct wasixnet_plugin_v1 {
     uint32_t abi_version; /* WASIXNET_ABI_VERSION */
     uint32_t struct_size; /* sizeof the table the library has; a newer library may append entries */
     uint32_t (*abi_version_fn)(void);
-    const char *(*version)(void);
-    const char *(*errno_name)(wasixnet_errno_t);
-    const wasixnet_import_t *(*imports)(size_t *);
-    wasixnet_errno_t (*port_new)(const wasixnet_port_config_t *, wasixnet_port_t **);
-    void (*port_free)(wasixnet_port_t *);
-    wasixnet_errno_t (*port_bridge)(wasixnet_port_t *, const char *, size_t, const char *, size_t, uint8_t);
-    wasixnet_errno_t (*port_unbridge)(wasixnet_port_t *);
-    wasixnet_errno_t (*port_dhcp_acquire)(wasixnet_port_t *);
-    wasixnet_errno_t (*port_addr_add)(wasixnet_port_t *, const wasixnet_addr_cidr_t *);
-    wasixnet_errno_t (*port_addr_remove)(wasixnet_port_t *, const wasixnet_addr_t *);
-    wasixnet_errno_t (*port_addr_clear)(wasixnet_port_t *);
-    wasixnet_errno_t (*port_addr_list)(wasixnet_port_t *, wasixnet_addr_cidr_t *, uint32_t *);
-    wasixnet_errno_t (*port_mac)(wasixnet_port_t *, wasixnet_hardware_address_t *);
-    wasixnet_errno_t (*port_gateway_set)(wasixnet_port_t *, const wasixnet_addr_t *);
-    wasixnet_errno_t (*port_route_add)(wasixnet_port_t *, const wasixnet_addr_cidr_t *, const wasixnet_addr_t *,
-                                       const wasixnet_option_timestamp_t *, const wasixnet_option_timestamp_t *);
-    wasixnet_errno_t (*port_route_remove)(wasixnet_port_t *, const wasixnet_addr_t *);
-    wasixnet_errno_t (*port_route_clear)(wasixnet_port_t *);
-    wasixnet_errno_t (*port_route_list)(wasixnet_port_t *, wasixnet_route_t *, uint32_t *);
-    wasixnet_errno_t (*port_route_lookup)(wasixnet_port_t *, const wasixnet_addr_t *, wasixnet_route_t *, uint8_t *);
-    wasixnet_errno_t (*guest_port_bridge)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t,
-                                          uint64_t, uint64_t);
-    wasixnet_errno_t (*guest_port_unbridge)(wasixnet_port_t *, const wasixnet_guest_t *);
-    wasixnet_errno_t (*guest_port_dhcp_acquire)(wasixnet_port_t *, const wasixnet_guest_t *);
-    wasixnet_errno_t (*guest_port_addr_add)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
-    wasixnet_errno_t (*guest_port_addr_remove)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
-    wasixnet_errno_t (*guest_port_addr_clear)(wasixnet_port_t *, const wasixnet_guest_t *);
-    wasixnet_errno_t (*guest_port_addr_list)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t);
-    wasixnet_errno_t (*guest_port_mac)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
-    wasixnet_errno_t (*guest_port_gateway_set)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
-    wasixnet_errno_t (*guest_port_route_add)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t,
-                                             uint64_t, uint64_t);
-    wasixnet_errno_t (*guest_port_route_remove)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t);
-    wasixnet_errno_t (*guest_port_route_clear)(wasixnet_port_t *, const wasixnet_guest_t *);
-    wasixnet_errno_t (*guest_port_route_list)(wasixnet_port_t *, const wasixnet_guest_t *, uint64_t, uint64_t);
-    /* wasi:sockets/udp, appended in the order of their declarations above */
-    const char *(*sock_status_name)(wasixnet_sock_status_t);
-    wasixnet_sock_status_t (*udp_create)(wasixnet_port_t *, uint8_t, wasixnet_udp_socket_t **);
-    void (*udp_free)(wasixnet_udp_socket_t *);
-    wasixnet_sock_status_t (*udp_start_bind)(wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *);
-    wasixnet_sock_status_t (*udp_finish_bind)(wasixnet_udp_socket_t *);
-    wasixnet_sock_status_t (*udp_stream)(wasixnet_udp_socket_t *, const wasixnet_ip_socket_address_t *);
-    wasixnet_sock_status_t (*udp_local_address)(wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *);
-    wasixnet_sock_status_t (*udp_remote_address)(wasixnet_udp_socket_t *, wasixnet_ip_socket_address_t *);
-    uint8_t (*udp_address_family)(wasixnet_udp_socket_t *);
-    wasixnet_sock_status_t (*udp_unicast_hop_limit)(wasixnet_udp_socket_t *, uint8_t *);
-    wasixnet_sock_status_t (*udp_set_unicast_hop_limit)(wasixnet_udp_socket_t *, uint8_t);
-    wasixnet_sock_status_t (*udp_receive_buffer_size)(wasixnet_udp_socket_t *, uint64_t *);
-    wasixnet_sock_status_t (*udp_set_receive_buffer_size)(wasixnet_udp_socket_t *, uint64_t);
-    wasixnet_sock_status_t (*udp_send_buffer_size)(wasixnet_udp_socket_t *, uint64_t *);
-    wasixnet_sock_status_t (*udp_set_send_buffer_size)(wasixnet_udp_socket_t *, uint64_t);
-    int (*udp_fd)(wasixnet_udp_socket_t *);
-    wasixnet_sock_status_t (*udp_check_send)(wasixnet_udp_socket_t *, uint64_t *);
-    wasixnet_sock_status_t (*udp_send)(wasixnet_udp_socket_t *, const wasixnet_outgoing_datagram_t *, size_t, uint64_t *);
-    wasixnet_sock_status_t (*udp_receive)(wasixnet_udp_socket_t *, wasixnet_incoming_datagram_t *, size_t, size_t *);
-    wasixnet_sock_status_t (*guest_udp_send)(wasixnet_udp_socket_t *, const wasixnet_guest_t *, uint64_t, uint64_t,
-                                             uint64_t *);
+#define WASIXNET_PLUGIN_FIELD_(ret, name, params) ret (*name) params;
+    WASIXNET_PLUGIN_FUNCTIONS(WASIXNET_PLUGIN_FIELD_)
+#undef WASIXNET_PLUGIN_FIELD_
 } wasixnet_plugin_v1_t;
-WASIXNET_STATIC_ASSERT(sizeof(wasixnet_plugin_v1_t) == 8 + 53 * sizeof(void *), "plugin_v1 size");
+
+/* Each function's slot in the table (abi_version_fn is slot 0), and their number. */
+#define WASIXNET_PLUGIN_SLOT_(ret, name, params) WASIXNET_PLUGIN_SLOT_##name##_,
+enum { WASIXNET_PLUGIN_SLOT_abi_version_fn_, WASIXNET_PLUGIN_FUNCTIONS(WASIXNET_PLUGIN_SLOT_) WASIXNET_PLUGIN_V1_SLOTS };
+#undef WASIXNET_PLUGIN_SLOT_
+WASIXNET_STATIC_ASSERT(sizeof(wasixnet_plugin_v1_t) == 8 + WASIXNET_PLUGIN_V1_SLOTS * sizeof(void *), "plugin_v1 size");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, abi_version) == 0, "plugin_v1.abi_version");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, struct_size) == 4, "plugin_v1.struct_size");
 WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, abi_version_fn) == 8, "plugin_v1.abi_version_fn");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, port_new) == 8 + 4 * sizeof(void *), "plugin_v1.port_new");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, port_route_lookup) == 8 + 19 * sizeof(void *),
-                       "plugin_v1.port_route_lookup");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, guest_port_route_list) == 8 + 32 * sizeof(void *),
-                       "plugin_v1.guest_port_route_list");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, sock_status_name) == 8 + 33 * sizeof(void *),
-                       "plugin_v1.sock_status_name");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_create) == 8 + 34 * sizeof(void *),
-                       "plugin_v1.udp_create");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_free) == 8 + 35 * sizeof(void *),
-                       "plugin_v1.udp_free");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_start_bind) == 8 + 36 * sizeof(void *),
-                       "plugin_v1.udp_start_bind");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_finish_bind) == 8 + 37 * sizeof(void *),
-                       "plugin_v1.udp_finish_bind");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_stream) == 8 + 38 * sizeof(void *),
-                       "plugin_v1.udp_stream");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_local_address) == 8 + 39 * sizeof(void *),
-                       "plugin_v1.udp_local_address");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_remote_address) == 8 + 40 * sizeof(void *),
-                       "plugin_v1.udp_remote_address");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_address_family) == 8 + 41 * sizeof(void *),
-                       "plugin_v1.udp_address_family");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_unicast_hop_limit) == 8 + 42 * sizeof(void *),
-                       "plugin_v1.udp_unicast_hop_limit");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_unicast_hop_limit) == 8 + 43 * sizeof(void *),
-                       "plugin_v1.udp_set_unicast_hop_limit");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_receive_buffer_size) == 8 + 44 * sizeof(void *),
-                       "plugin_v1.udp_receive_buffer_size");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_receive_buffer_size) == 8 + 45 * sizeof(void *),
-                       "plugin_v1.udp_set_receive_buffer_size");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_send_buffer_size) == 8 + 46 * sizeof(void *),
-                       "plugin_v1.udp_send_buffer_size");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_set_send_buffer_size) == 8 + 47 * sizeof(void *),
-                       "plugin_v1.udp_set_send_buffer_size");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_fd) == 8 + 48 * sizeof(void *),
-                       "plugin_v1.udp_fd");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_check_send) == 8 + 49 * sizeof(void *),
-                       "plugin_v1.udp_check_send");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_send) == 8 + 50 * sizeof(void *),
-                       "plugin_v1.udp_send");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, udp_receive) == 8 + 51 * sizeof(void *),
-                       "plugin_v1.udp_receive");
-WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, guest_udp_send) == 8 + 52 * sizeof(void *),
-                       "plugin_v1.guest_udp_send");
+#define WASIXNET_PLUGIN_OFFSET_CHECK_(ret, name, params) \
+    WASIXNET_STATIC_ASSERT(offsetof(wasixnet_plugin_v1_t, name) == 8 + WASIXNET_PLUGIN_SLOT_##name##_ * sizeof(void *), \
+                           "plugin_v1." #name " sits at its slot, with no padding");
+WASIXNET_PLUGIN_FUNCTIONS(WASIXNET_PLUGIN_OFFSET_CHECK_)
+#undef WASIXNET_PLUGIN_OFFSET_CHECK_
+/* The table of ABI 1 as released: nothing inserted or removed before its last entry. */
+WASIXNET_STATIC_ASSERT(WASIXNET_PLUGIN_SLOT_guest_udp_send_ == 52, "ABI 1 plugin table: guest_udp_send at slot 52");
 
-/* Returns the library's static plugin table. A host that dlopens the library checks
- * `abi_version == WASIXNET_ABI_VERSION` and `struct_size >= sizeof(wasixnet_plugin_v1_t)`. */
+/* Returns the library's static plugin table (§8.1 [plugin]). */
 const wasixnet_plugin_v1_t *wasixnet_plugin_v1(void);
 
 #ifdef __cplusplus

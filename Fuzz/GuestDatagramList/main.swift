@@ -9,7 +9,7 @@
 // invalid) — so whatever the input, no datagram can leave the sink's socket.
 //
 // Checks, beyond "no crash, no ASan report": the call never writes guest memory; a list, data
-// range or tag the canonical ABI would trap on is WASIXNET_SOCK_TRAP (CONTRACT §5.1), and so is
+// range or tag the canonical ABI would trap on is WASIXNET_SOCK_TRAP (wasixnet.h [udp.guest-send]), and so is
 // a send beyond the grant; pointer size 8 is NOT_SUPPORTED; `sent` never exceeds the datagrams
 // the rules allow; and the sink receives exactly the first `sent` datagrams, byte for byte, in
 // order — nothing reported sent that was not, nothing sent twice.
@@ -268,10 +268,14 @@ public func fuzzGuestDatagramList(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
     return 0
 }
 
-/// The error that makes a lifted element invalid to send (CONTRACT §5.1's order), or nil.
+/// The statuses `validity` answers (the header's error codes are C enum constants, `Int` in Swift).
+let invalidArgument = wasixnet_sock_status_t(WASIXNET_SOCK_E_INVALID_ARGUMENT)
+let remoteUnreachable = wasixnet_sock_status_t(WASIXNET_SOCK_E_REMOTE_UNREACHABLE)
+
+/// The error that makes a lifted element invalid to send (wasixnet.h [udp.send]'s order), or nil.
 func validity(_ element: UnsafeMutablePointer<UInt8>, family: UInt8, connected: Bool,
               peer: wasixnet_ip_socket_address_t) -> wasixnet_sock_status_t? {
-    if element[8] == 0 { return connected ? nil : WASIXNET_SOCK_E_INVALID_ARGUMENT }
+    if element[8] == 0 { return connected ? nil : invalidArgument }
     let address = element + 12
     if connected {
         // Every field must match the peer: the port @4, then the IPv4 address @6..10, or the
@@ -280,17 +284,17 @@ func validity(_ element: UnsafeMutablePointer<UInt8>, family: UInt8, connected: 
         let same = withUnsafeBytes(of: peer) { raw in
             address[0] == raw[0] && fields.allSatisfy { address[$0] == raw[$0] }
         }
-        return same ? nil : WASIXNET_SOCK_E_INVALID_ARGUMENT
+        return same ? nil : invalidArgument
     }
-    guard address[0] == family else { return WASIXNET_SOCK_E_INVALID_ARGUMENT }
+    guard address[0] == family else { return invalidArgument }
     let port = UInt16(address[4]) | UInt16(address[5]) << 8
     if family == 0 {
         let ip = (6..<10).map { address[$0] }
-        if ip == [0, 0, 0, 0] || port == 0 { return WASIXNET_SOCK_E_INVALID_ARGUMENT }
-        return ip == [127, 0, 0, 1] ? nil : WASIXNET_SOCK_E_REMOTE_UNREACHABLE
+        if ip == [0, 0, 0, 0] || port == 0 { return invalidArgument }
+        return ip == [127, 0, 0, 1] ? nil : remoteUnreachable
     }
     let groups = (0..<8).map { UInt16(address[12 + 2 * $0]) | UInt16(address[13 + 2 * $0]) << 8 }
     let mapped = groups[0..<5].allSatisfy { $0 == 0 } && groups[5] == 0xffff
-    if mapped || groups.allSatisfy({ $0 == 0 }) || port == 0 { return WASIXNET_SOCK_E_INVALID_ARGUMENT }
-    return groups == [0, 0, 0, 0, 0, 0, 0, 1] ? nil : WASIXNET_SOCK_E_REMOTE_UNREACHABLE
+    if mapped || groups.allSatisfy({ $0 == 0 }) || port == 0 { return invalidArgument }
+    return groups == [0, 0, 0, 0, 0, 0, 0, 1] ? nil : remoteUnreachable
 }

@@ -6,7 +6,7 @@
 // operations, each an opcode and its arguments. Guest offsets are decoded so that most land in
 // or near the memory and some sit at its end or near 2^64 (the overflow checks).
 //
-// Beyond "no crash, no ASan report", every call is checked against the contract (CONTRACT §3.2):
+// Beyond "no crash, no ASan report", every call is checked against the contract (wasixnet.h [guest.bounds], [guest.layouts]):
 // the errno is a WASIX one (0…80); EFAULT writes nothing at all; no call writes outside what it
 // may write (mac: its 6 bytes; lists: the count cell and the entries written); a list's count cell
 // holds the port's real count, and in the WASIX_V1 layout its entries are byte-identical to

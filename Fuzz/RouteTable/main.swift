@@ -1,6 +1,6 @@
 // Fuzz target: a port's routing (Port over RouteTable, PrefixTrie, FamilyTable, ExpiryQueue) as a
 // differential test against a naive oracle: a flat list of routes and own addresses, scanned
-// linearly, written straight from CONTRACT §3.3. The input is a sequence of operations — route
+// linearly, written straight from wasixnet.h §4 ([port.validation] … [port.lookup]). The input is a sequence of operations — route
 // add / remove / clear, gateway set, address add / remove / clear, lookups, lists and clock moves
 // (forward only, as the port's clock) — on one port with small limits; any disagreement in an
 // answer, a lookup, or the listed order traps, and libFuzzer keeps the input.

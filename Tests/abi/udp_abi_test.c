@@ -1,4 +1,4 @@
-/* wasi:sockets/udp through the installed library's C ABI (CONTRACT §5): NULL handling, the
+/* wasi:sockets/udp through the installed library's C ABI (wasixnet.h §6): NULL handling, the
  * status names, host-typed send/receive with address encoding, and wasixnet_guest_udp_send on a
  * fake guest memory holding canonical-ABI lists, in bounds and out. Loopback only; every wait
  * is bounded. Exits non-zero on the first failed check and prints what failed. */

@@ -67,7 +67,7 @@ static void expect_untouched(const char *what, const uint8_t *mem, uint64_t off,
 
 /* ---------------------------------------------------------------------------------------------
  * The guest's side: wasix-libc's structs written into linear memory at byte offsets
- * (api_wasix.h; CONTRACT.md section 2). Wasm memory is little-endian whatever the host is, so
+ * (api_wasix.h; wasixnet.h [types.layouts]). Wasm memory is little-endian whatever the host is, so
  * every multi-byte number goes through put_u16/put_u64 rather than a host struct.
  * ------------------------------------------------------------------------------------------- */
 

@@ -8,7 +8,7 @@
  *   - receiver A on 127.0.0.1 is routable,
  *   - receiver B on 127.0.0.2 (also loopback: Linux routes all of 127.0.0.0/8 to itself) is not.
  * The sender sends one batch: datagrams to A, then one to B, then another to A. The batch ends at
- * the first datagram with no route (CONTRACT §5.1): OK with sent == its index, and nothing after
+ * the first datagram with no route (wasixnet.h [udp.send]): OK with sent == its index, and nothing after
  * it goes. A batch that starts with it answers REMOTE_UNREACHABLE. Receiver A, whose socket has no
  * port, then reaches B directly: B is there, only the sender's port has no route to it.
  *

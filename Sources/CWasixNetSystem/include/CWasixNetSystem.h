@@ -33,6 +33,10 @@ int CWasixNetSystem_recvmmsg(int fd, CWasixNetSystem_mmsghdr *messages, unsigned
 /* The errno of the calling thread (a macro in C). */
 int CWasixNetSystem_errno(void);
 
+/* The wasi:sockets `error-code` discriminant (0 unknown ... 20) a kernel errno stands for, from
+ * the public header's table (wasixnet.h [udp.errors]); 0 (unknown) for an errno not in it. */
+uint8_t CWasixNetSystem_socket_error_code(int error);
+
 enum {
     CWasixNetSystem_SOL_UDP = 17,        /* IPPROTO_UDP as a cmsg level */
     CWasixNetSystem_UDP_SEGMENT = 103,   /* <linux/udp.h>: the GSO segment size (a u16 cmsg) */

@@ -51,27 +51,11 @@ public enum SocketErrorCode: UInt8, Error, Sendable, CaseIterable, CustomStringC
         }
     }
 
-    /// The error a kernel errno stands for (CONTRACT §5.1, the WIT's "Typical errors" and the
-    /// enum's own POSIX equivalents). EAGAIN is `wouldBlock` here: callers that never report
-    /// would-block turn it into "nothing done" before they get this far.
+    /// The error a kernel errno stands for: the public header's table (wasixnet.h [udp.errors]),
+    /// the one list both the contract and this code follow. EAGAIN is `wouldBlock` there: callers
+    /// that never report would-block turn it into "nothing done" before they get this far.
     public init(_ errno: SystemErrno) {
-        switch errno.rawValue {
-        case EAGAIN: self = .wouldBlock
-        case EMSGSIZE: self = .datagramTooLarge
-        case ECONNREFUSED: self = .connectionRefused
-        case ECONNRESET, EHOSTUNREACH, EHOSTDOWN, ENETUNREACH, ENETDOWN, ENONET, ENETRESET: self = .remoteUnreachable
-        case ENOMEM, ENOBUFS: self = .outOfMemory
-        case EACCES, EPERM: self = .accessDenied
-        case EADDRINUSE: self = .addressInUse
-        case EADDRNOTAVAIL: self = .addressNotBindable
-        case EMFILE, ENFILE: self = .newSocketLimit
-        case EINVAL, EISCONN, EDESTADDRREQ: self = .invalidArgument
-        case EAFNOSUPPORT, EOPNOTSUPP, EPROTONOSUPPORT, ENOPROTOOPT, EPFNOSUPPORT: self = .notSupported
-        case ETIMEDOUT: self = .timeout
-        case EALREADY: self = .concurrencyConflict
-        case ECONNABORTED: self = .connectionAborted
-        default: self = .unknown
-        }
+        self = SocketErrorCode(rawValue: CWasixNetSystem_socket_error_code(errno.rawValue)) ?? .unknown
     }
 }
 

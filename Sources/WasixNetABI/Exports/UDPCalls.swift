@@ -1,7 +1,7 @@
 import CWasixNet
 import WasixNet
 
-// wasi:sockets/udp (CONTRACT §5): decode the C arguments, call the core's UDPSocket, encode the
+// wasi:sockets/udp (wasixnet.h §6 [udp]): decode the C arguments, call the core's UDPSocket, encode the
 // answer. A NULL socket or required pointer is INVALID_ARGUMENT before anything else.
 
 private let invalidArgument = SocketStatus.of(.invalidArgument)

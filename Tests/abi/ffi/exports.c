@@ -7,7 +7,7 @@
 #include <elf.h>
 
 /* ============================================================================================
- * Section: exports. CONTRACT §1: nothing but wasixnet_* leaves the library. The global defined
+ * Section: exports. wasixnet.h [conventions]: nothing but wasixnet_* leaves the library. The global defined
  * symbols of the file's .dynsym must be exactly the functions of harness.h's table (so every
  * exported function is one this test calls).
  * ========================================================================================== */

@@ -110,11 +110,33 @@ bool check_filled(where_t w, const char *what, const uint8_t *p, uint8_t byte, s
  * The library's functions (the table in harness.h), called through ffi_call
  * ========================================================================================== */
 
-#define FN_ROW_(f, s, g) { .field = #f, .symbol = s, .sig = g },
+/* A type's signature letter (see harness.h), chosen by _Generic on a function-pointer type so
+ * that `void` (no parameters, or no result) has one too. Any type not listed is a pointer. */
+#define RESULT_LETTER_(type)                                                                      \
+    _Generic((type(*)(void))0, void (*)(void): 'v', uint8_t (*)(void): 'b', uint16_t (*)(void): 'h', \
+             int32_t (*)(void): 'i', uint32_t (*)(void): 'w', uint64_t (*)(void): 'q', default: 'p')
+#define PARAMETER_LETTER_(type)                                                                   \
+    _Generic((void (*)(type))0, void (*)(void): '\0', void (*)(uint8_t): 'b', void (*)(uint16_t): 'h', \
+             void (*)(int32_t): 'i', void (*)(uint32_t): 'w', void (*)(uint64_t): 'q', default: 'p')
+/* PARAMETER_LETTERS_(t1, t2, ...): one letter per type, for up to 8 parameters. */
+#define PARAMETER_LETTERS_(...) PICK_9TH_(__VA_ARGS__, PL8_, PL7_, PL6_, PL5_, PL4_, PL3_, PL2_, PL1_)(__VA_ARGS__)
+#define PICK_9TH_(a1, a2, a3, a4, a5, a6, a7, a8, n, ...) n
+#define PL1_(t) PARAMETER_LETTER_(t)
+#define PL2_(t, ...) PARAMETER_LETTER_(t), PL1_(__VA_ARGS__)
+#define PL3_(t, ...) PARAMETER_LETTER_(t), PL2_(__VA_ARGS__)
+#define PL4_(t, ...) PARAMETER_LETTER_(t), PL3_(__VA_ARGS__)
+#define PL5_(t, ...) PARAMETER_LETTER_(t), PL4_(__VA_ARGS__)
+#define PL6_(t, ...) PARAMETER_LETTER_(t), PL5_(__VA_ARGS__)
+#define PL7_(t, ...) PARAMETER_LETTER_(t), PL6_(__VA_ARGS__)
+#define PL8_(t, ...) PARAMETER_LETTER_(t), PL7_(__VA_ARGS__)
+#define SIGNATURE_(ret, params) ((const char[]){ RESULT_LETTER_(ret), PARAMETER_LETTERS_ params, '\0' })
+
+#define FN_ROW_(ret, name, params) { .field = #name, .symbol = "wasixnet_" #name, .sig = SIGNATURE_(ret, params) },
 fn_t fns[F_COUNT] = {
-    PLUGIN_FUNCTIONS(FN_ROW_)
+    { .field = "abi_version_fn", .symbol = "wasixnet_abi_version", .sig = SIGNATURE_(uint32_t, (void)) },
+    WASIXNET_PLUGIN_FUNCTIONS(FN_ROW_)
     { .field = "plugin_v1", .symbol = "wasixnet_plugin_v1", .sig = "p" },
-    { .field = "host_fn", .symbol = NULL, .sig = "hppp" },
+    { .field = "host_fn", .symbol = NULL, .sig = SIGNATURE_(wasixnet_errno_t, (wasixnet_port_t *, const wasixnet_guest_t *, const uint64_t *)) },
 };
 #undef FN_ROW_
 
@@ -130,7 +152,6 @@ static ffi_type *sig_type(char c)
     case 'i': return &ffi_type_sint32;
     case 'w': return &ffi_type_uint32;
     case 'q': return &ffi_type_uint64;
-    case 'z': return sizeof(size_t) == 8 ? &ffi_type_uint64 : &ffi_type_uint32;
     default: die("bad signature letter '%c'", c);
     }
 }

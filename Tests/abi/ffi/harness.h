@@ -71,69 +71,18 @@ enum {
 /* ============================================================================================
  * The library's functions, described by signature strings and called through ffi_call
  *
- * Signature: the return type, then one letter per argument:
- *   v void, p pointer, b uint8_t, h uint16_t, i int32_t (and int), w uint32_t, q uint64_t, z size_t.
- * The rows are in the order of wasixnet_plugin_v1_t's function pointers (53 of them).
+ * The rows follow the header's function list (wasixnet.h [functions]): one per entry of
+ * WASIXNET_PLUGIN_FUNCTIONS, after wasixnet_abi_version's, so a function added to the list gets
+ * its row here with nothing written by hand. Each signature is derived from the header's C types:
+ * the return type, then one letter per argument:
+ *   v void, p pointer, b uint8_t, h uint16_t, i int32_t (and int), w uint32_t, q uint64_t
+ *   (and size_t, the same type on LP64).
  * ========================================================================================== */
 
-#define PLUGIN_FUNCTIONS(X)                                                  \
-    X(abi_version_fn, "wasixnet_abi_version", "w")                           \
-    X(version, "wasixnet_version", "p")                                      \
-    X(errno_name, "wasixnet_errno_name", "ph")                               \
-    X(imports, "wasixnet_imports", "pp")                                     \
-    X(port_new, "wasixnet_port_new", "hpp")                                  \
-    X(port_free, "wasixnet_port_free", "vp")                                 \
-    X(port_bridge, "wasixnet_port_bridge", "hppzpzb")                        \
-    X(port_unbridge, "wasixnet_port_unbridge", "hp")                         \
-    X(port_dhcp_acquire, "wasixnet_port_dhcp_acquire", "hp")                 \
-    X(port_addr_add, "wasixnet_port_addr_add", "hpp")                        \
-    X(port_addr_remove, "wasixnet_port_addr_remove", "hpp")                  \
-    X(port_addr_clear, "wasixnet_port_addr_clear", "hp")                     \
-    X(port_addr_list, "wasixnet_port_addr_list", "hppp")                     \
-    X(port_mac, "wasixnet_port_mac", "hpp")                                  \
-    X(port_gateway_set, "wasixnet_port_gateway_set", "hpp")                  \
-    X(port_route_add, "wasixnet_port_route_add", "hppppp")                   \
-    X(port_route_remove, "wasixnet_port_route_remove", "hpp")                \
-    X(port_route_clear, "wasixnet_port_route_clear", "hp")                   \
-    X(port_route_list, "wasixnet_port_route_list", "hppp")                   \
-    X(port_route_lookup, "wasixnet_port_route_lookup", "hpppp")              \
-    X(guest_port_bridge, "wasixnet_guest_port_bridge", "hppqqqqq")           \
-    X(guest_port_unbridge, "wasixnet_guest_port_unbridge", "hpp")            \
-    X(guest_port_dhcp_acquire, "wasixnet_guest_port_dhcp_acquire", "hpp")    \
-    X(guest_port_addr_add, "wasixnet_guest_port_addr_add", "hppq")           \
-    X(guest_port_addr_remove, "wasixnet_guest_port_addr_remove", "hppq")     \
-    X(guest_port_addr_clear, "wasixnet_guest_port_addr_clear", "hpp")        \
-    X(guest_port_addr_list, "wasixnet_guest_port_addr_list", "hppqq")        \
-    X(guest_port_mac, "wasixnet_guest_port_mac", "hppq")                     \
-    X(guest_port_gateway_set, "wasixnet_guest_port_gateway_set", "hppq")     \
-    X(guest_port_route_add, "wasixnet_guest_port_route_add", "hppqqqq")      \
-    X(guest_port_route_remove, "wasixnet_guest_port_route_remove", "hppq")   \
-    X(guest_port_route_clear, "wasixnet_guest_port_route_clear", "hpp")      \
-    X(guest_port_route_list, "wasixnet_guest_port_route_list", "hppqq")      \
-    X(sock_status_name, "wasixnet_sock_status_name", "pi")                   \
-    X(udp_create, "wasixnet_udp_create", "ipbp")                             \
-    X(udp_free, "wasixnet_udp_free", "vp")                                   \
-    X(udp_start_bind, "wasixnet_udp_start_bind", "ipp")                      \
-    X(udp_finish_bind, "wasixnet_udp_finish_bind", "ip")                     \
-    X(udp_stream, "wasixnet_udp_stream", "ipp")                              \
-    X(udp_local_address, "wasixnet_udp_local_address", "ipp")                \
-    X(udp_remote_address, "wasixnet_udp_remote_address", "ipp")              \
-    X(udp_address_family, "wasixnet_udp_address_family", "bp")               \
-    X(udp_unicast_hop_limit, "wasixnet_udp_unicast_hop_limit", "ipp")        \
-    X(udp_set_unicast_hop_limit, "wasixnet_udp_set_unicast_hop_limit", "ipb") \
-    X(udp_receive_buffer_size, "wasixnet_udp_receive_buffer_size", "ipp")    \
-    X(udp_set_receive_buffer_size, "wasixnet_udp_set_receive_buffer_size", "ipq") \
-    X(udp_send_buffer_size, "wasixnet_udp_send_buffer_size", "ipp")          \
-    X(udp_set_send_buffer_size, "wasixnet_udp_set_send_buffer_size", "ipq")  \
-    X(udp_fd, "wasixnet_udp_fd", "ip")                                       \
-    X(udp_check_send, "wasixnet_udp_check_send", "ipp")                      \
-    X(udp_send, "wasixnet_udp_send", "ippzp")                                \
-    X(udp_receive, "wasixnet_udp_receive", "ippzp")                          \
-    X(guest_udp_send, "wasixnet_guest_udp_send", "ippqqp")
-
-#define FN_ENUM_(field, symbol, sig) F_##field,
+#define FN_ENUM_(ret, name, params) F_##name,
 enum {
-    PLUGIN_FUNCTIONS(FN_ENUM_) F_PLUGIN_COUNT,
+    F_abi_version_fn,
+    WASIXNET_PLUGIN_FUNCTIONS(FN_ENUM_) F_PLUGIN_COUNT,
     F_plugin_v1 = F_PLUGIN_COUNT, /* wasixnet_plugin_v1 itself */
     F_host_fn,                    /* wasixnet_host_fn: the imports' function pointers (no symbol) */
     F_COUNT

@@ -9,14 +9,14 @@
  * Section: layouts. Each struct is described to libffi as a list of runs of elements (an array
  * is its element repeated; a union is described by the flattened fields of one member).
  * ffi_get_struct_offsets gives size, alignment and every offset; each is compared with the
- * CONTRACT.md number and with the header's sizeof / _Alignof / offsetof.
+ * number the header's text states and with the header's sizeof / _Alignof / offsetof.
  * ========================================================================================== */
 
 typedef struct {
     ffi_type *type;
     unsigned count;    /* the element repeated count times */
     const char *field; /* NULL: filler, not checked */
-    long contract;     /* CONTRACT.md's offset */
+    long contract;     /* the offset the header's text states */
     long header;       /* offsetof in the header; -1: no C counterpart (Wasmer's guest layouts) */
 } run_t;
 #define FIELD(t, n, name, c, h) { (t), (n), (name), (c), (long)(h) }
@@ -124,14 +124,15 @@ static const run_t R_import[] = {
     FIELD(PTR, 1, "results", 3 * PS, OFF(wasixnet_import_t, results)),
     FIELD(PTR, 1, "call", 4 * PS, OFF(wasixnet_import_t, call)),
 };
-#define PLUGIN_RUN_(f, s, g) FIELD(PTR, 1, #f, 8 + F_##f * PS, OFF(wasixnet_plugin_v1_t, f)),
+#define PLUGIN_RUN_(ret, name, params) FIELD(PTR, 1, #name, 8 + F_##name * PS, OFF(wasixnet_plugin_v1_t, name)),
 static const run_t R_plugin[] = {
     FIELD(U32, 1, "abi_version", 0, OFF(wasixnet_plugin_v1_t, abi_version)),
     FIELD(U32, 1, "struct_size", 4, OFF(wasixnet_plugin_v1_t, struct_size)),
-    PLUGIN_FUNCTIONS(PLUGIN_RUN_)
+    FIELD(PTR, 1, "abi_version_fn", 8, OFF(wasixnet_plugin_v1_t, abi_version_fn)),
+    WASIXNET_PLUGIN_FUNCTIONS(PLUGIN_RUN_)
 };
 #undef PLUGIN_RUN_
-/* CONTRACT §5: ip-socket-address in the canonical ABI's layout, 32 / 4, the case's record at @4. */
+/* wasixnet.h [udp.address]: ip-socket-address in the canonical ABI's layout, 32 / 4, the case's record at @4. */
 static const run_t R_sa4rec[] = {
     FIELD(U16, 1, "port", 0, OFF(wasixnet_ipv4_socket_address_t, port)),
     FIELD(U8, 4, "address", 2, OFF(wasixnet_ipv4_socket_address_t, address)),
@@ -166,12 +167,12 @@ static const run_t R_indg[] = {
     FIELD(U8, 1, "truncated", 3 * PS, OFF(wasixnet_incoming_datagram_t, truncated)),
     FIELD(&T_sa6, 1, "remote_address", 3 * PS + 4, OFF(wasixnet_incoming_datagram_t, remote_address)),
 };
-/* A list<outgoing-datagram> element in guest memory (CONTRACT §5); no C struct in the header. */
+/* A list<outgoing-datagram> element in guest memory (wasixnet.h [udp.guest-send]); no C struct in the header. */
 static const run_t R_guest_outdg[] = {
     FIELD(U32, 1, "data ptr", 0, -1), FIELD(U32, 1, "data len", 4, -1), FIELD(U8, 1, "option tag", 8, -1),
     FIELD(&T_sa4, 1, "ip-socket-address", 12, -1),
 };
-/* WASIXNET_LAYOUT_WASMER's guest-memory shapes (CONTRACT §3.2); no C struct in the header. */
+/* WASIXNET_LAYOUT_WASMER's guest-memory shapes (wasixnet.h [guest.layouts]); no C struct in the header. */
 static const run_t R_wm_addr[] = { FIELD(U8, 1, "tag", 0, -1), FILL(U8, 1), FIELD(U8, 16, "octets", 2, -1) };
 static const run_t R_wm_cidr[] = {
     FIELD(U8, 1, "tag", 0, -1), FILL(U8, 1), FIELD(U8, 4, "inet4 addr", 2, -1),
@@ -187,7 +188,7 @@ typedef struct {
     ffi_type *type;
     const run_t *runs;
     size_t nruns;
-    long c_size, c_align; /* CONTRACT.md */
+    long c_size, c_align; /* as the header's text states them */
     long h_size, h_align; /* header sizeof / _Alignof; -1: none */
 } layout_t;
 #define LAYOUT(name, T, R, cs, ca, ctype) \
@@ -209,7 +210,7 @@ static const layout_t layouts[] = {
     LAYOUT("wasixnet_guest_t", T_guest, R_guest, 24, 8, wasixnet_guest_t),
     LAYOUT("wasixnet_port_config_t", T_config, R_config, 72, 8, wasixnet_port_config_t),
     LAYOUT("wasixnet_import_t", T_import, R_import, 5 * PS, PS, wasixnet_import_t),
-    LAYOUT("wasixnet_plugin_v1_t", T_plugin, R_plugin, 8 + 53 * PS, PS, wasixnet_plugin_v1_t),
+    LAYOUT("wasixnet_plugin_v1_t", T_plugin, R_plugin, 8 + F_PLUGIN_COUNT * PS, PS, wasixnet_plugin_v1_t),
     LAYOUT_NOH("Wasmer addr (guest)", T_wm_addr, R_wm_addr, 18, 1),
     LAYOUT_NOH("Wasmer cidr (guest)", T_wm_cidr, R_wm_cidr, 19, 1),
     LAYOUT_NOH("Wasmer route (guest)", T_wm_route, R_wm_route, 72, 8),
@@ -247,8 +248,8 @@ static void check_layout(const layout_t *L, ffi_type **elems)
     set_context("%s", L->name);
     if (!check_err(HERE, "ffi_get_struct_offsets", FFI_OK, ffi_get_struct_offsets(FFI_DEFAULT_ABI, L->type, offs)))
         return;
-    check_u64(HERE, "size (CONTRACT)", (uint64_t)L->c_size, L->type->size);
-    check_u64(HERE, "alignment (CONTRACT)", (uint64_t)L->c_align, L->type->alignment);
+    check_u64(HERE, "size (as documented)", (uint64_t)L->c_size, L->type->size);
+    check_u64(HERE, "alignment (as documented)", (uint64_t)L->c_align, L->type->alignment);
     if (L->h_size >= 0) {
         check_u64(HERE, "size (header sizeof)", (uint64_t)L->h_size, L->type->size);
         check_u64(HERE, "alignment (header _Alignof)", (uint64_t)L->h_align, L->type->alignment);
@@ -257,7 +258,7 @@ static void check_layout(const layout_t *L, ffi_type **elems)
         const run_t *run = &L->runs[r];
         if (run->field == NULL)
             continue;
-        snprintf(what, sizeof what, "offset of %s (CONTRACT)", run->field);
+        snprintf(what, sizeof what, "offset of %s (as documented)", run->field);
         check_u64(HERE, what, (uint64_t)run->contract, offs[first[r]]);
         if (run->header >= 0) {
             snprintf(what, sizeof what, "offset of %s (header offsetof)", run->field);

@@ -12,10 +12,11 @@
  * The library is dlopen'ed (RTLD_NOW | RTLD_LOCAL). Every function is taken with dlsym (or from the
  * plugin table / the imports table) and called only through ffi_call, with one ffi_cif per function
  * built from a signature string. The header is used for its types and constants, never to link.
- * Expected values come from CONTRACT.md (hard-coded numbers) and the header (sizeof/offsetof).
+ * Expected values come from the header's text (numbers it states, hard-coded here) and from its
+ * declarations (sizeof/offsetof).
  *
  * Sections (in run order):
- *   layouts        every ABI struct as an ffi_type: size, alignment, field offsets vs CONTRACT and header
+ *   layouts        every ABI struct as an ffi_type: size, alignment, field offsets vs the documented numbers and header
  *   exports        the .so's global dynamic symbols are exactly the wasixnet_* functions this test calls
  *   versions       abi_version, version, errno_name
  *   port_new       config validation, configured and random MAC
@@ -31,7 +32,7 @@
  *   hooks          bridge / unbridge / dhcp_acquire, re-entrant hooks and clock
  *   guest          wasixnet_guest_port_* on a fake linear memory: both pointer sizes, both layouts,
  *                  every memory edge, overflow, "nothing written on EFAULT"
- *   sock status    wasixnet_sock_status_name and the status numbers (CONTRACT §5)
+ *   sock status    wasixnet_sock_status_name and the status numbers (wasixnet.h [udp.status])
  *   udp create     wasixnet_udp_create / free / address_family / fd, with and without a port
  *   udp states     every state-dependent call in every socket state (table)
  *   udp bind       start_bind addresses: loopback, other family, IPv4-mapped, not bindable, in use
@@ -41,6 +42,8 @@
  *                  (IPv4 and IPv6)
  *   udp guest      wasixnet_guest_udp_send on a fake guest memory: lifting, traps, NOT_SUPPORTED
  *   imports        wasixnet_imports table, entries called through ffi
+ *   import_high_halves  every wasix_32v1 entry with garbage in the high halves of its i32 slots:
+ *                  the same errno, memory, port and hook calls as with clean slots
  *   plugin         wasixnet_plugin_v1 table, a port and UDP sockets driven through it
  *
  * Output: one line per failed check (file:line, expected, got), then "N passed, M failed".
@@ -116,6 +119,7 @@ int main(int argc, char **argv)
         test_udp_io();
         test_udp_guest();
         test_imports();
+        import_high_halves();
         test_plugin();
     }
     printf("%u passed, %u failed\n", n_pass, n_fail);

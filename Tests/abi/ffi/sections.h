@@ -38,6 +38,7 @@ void test_udp_null(void);
 void test_udp_io(void);                /* udp_io.c */
 void test_udp_guest(void);
 void test_imports(void);               /* imports.c */
+void import_high_halves(void);         /* import_high_halves.c */
 void test_plugin(void);                /* plugin.c */
 
 /* Element offsets of wasixnet_plugin_v1_t as libffi computes them: the layouts section fills

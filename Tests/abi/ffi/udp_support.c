@@ -10,10 +10,10 @@
 #include <time.h>
 
 /* ============================================================================================
- * wasi:sockets/udp (CONTRACT §5): calls, statuses, addresses
+ * wasi:sockets/udp (wasixnet.h §6): calls, statuses, addresses
  * ========================================================================================== */
 
-/* CONTRACT §5's numbers and the WIT names (kebab-case of the error-code cases), with the header's macros. */
+/* The status numbers of wasixnet.h [udp.status] and the WIT names (kebab-case of the error-code cases), with the header's macros. */
 const sock_status_row_t sock_statuses[] = {
     { 0, "ok", WASIXNET_SOCK_OK },
     { -1, "trap", WASIXNET_SOCK_TRAP },

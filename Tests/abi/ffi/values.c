@@ -115,13 +115,13 @@ wasixnet_route_t R(const char *cidr, const char *via_router, wasixnet_option_tim
 
 /* --- Byte images -----------------------------------------------------------------------------
  * What a struct must look like in memory, built from its meaningful fields only: every other byte
- * is zero (CONTRACT §3.3 "bytes with no meaning ... are zero"). `input` images are what a guest
+ * is zero (wasixnet.h [port.lists]: "bytes with no meaning ... are zero"). `input` images are what a guest
  * writes (Wasmer layout: IPv6 groups as little-endian u16s); output images are what the library
  * writes (network-order IPv6 bytes). */
 
 const shape_t shapes[2] = {
-    [LAYOUT_V1] = { 110, 28, 176, 28, 144, 160, 26 },  /* CONTRACT §2 */
-    [LAYOUT_WASMER] = { 18, 19, 72, 19, 40, 56, 18 },  /* CONTRACT §3.2 */
+    [LAYOUT_V1] = { 110, 28, 176, 28, 144, 160, 26 },  /* wasixnet.h [types.layouts] */
+    [LAYOUT_WASMER] = { 18, 19, 72, 19, 40, 56, 18 },  /* wasixnet.h [guest.layouts] */
 };
 
 void put_le(uint8_t *p, uint64_t v, unsigned n)

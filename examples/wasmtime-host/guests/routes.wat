@@ -1,6 +1,6 @@
 ;; guests/routes.wat: a guest that manages its own routing table through the WASIX port calls.
 ;;
-;; It lays out its structs byte for byte as wasix-libc does (wasix_32v1, CONTRACT.md section 2):
+;; It lays out its structs byte for byte as wasix-libc does (wasix_32v1, wasixnet.h [types.layouts]):
 ;;   __wasi_addr_t          110 B  tag @0, IPv4 octets @2 / IPv6 octets @2..18, flow info @18, scope id @22
 ;;   __wasi_addr_cidr_t      28 B  as an addr, IPv4 prefix @6, IPv6 prefix @26
 ;;   __wasi_option_timestamp_t 16 B  tag @0 (0 none, 1 some), nanoseconds @8

@@ -107,7 +107,7 @@ typedef struct __wasi_route_t {
     __wasi_option_timestamp_t expires_at;
 } __wasi_route_t;
 
-/* The layouts the host reads (CONTRACT.md section 2). If one of these fails, the compiler is not
+/* The layouts the host reads (wasixnet.h [types.layouts]). If one of these fails, the compiler is not
  * laying the structs out as wasm32 wasix-libc does, and every byte the host sees would be wrong. */
 _Static_assert(sizeof(__wasi_option_timestamp_t) == 16 && _Alignof(__wasi_option_timestamp_t) == 8, "option_timestamp");
 _Static_assert(offsetof(__wasi_option_timestamp_t, u.some) == 8, "option_timestamp value @8");
