@@ -24,9 +24,9 @@ final class Receiver: @unchecked Sendable {
     /// True while the socket reads through a staging area: the kernel accepted UDP_GRO. It stays
     /// true after a fault on the GRO path turned UDP_GRO off again, since buffers the kernel
     /// coalesced before may still be queued.
-    private let staged: Bool
+    let staged: Bool
     /// The staging area, kept between calls only while it holds pending datagrams.
-    private var staging: ReceiveStaging?
+    var staging: ReceiveStaging?
 
     private var capacity = 0
     private var messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>?
@@ -147,7 +147,7 @@ final class Receiver: @unchecked Sendable {
 
     /// After a fault on the GRO path: the kernel splits what arrives from now on. Buffers it
     /// coalesced before may still be queued, so reading stays staged.
-    private static func stopCoalescing(_ fd: Int32) {
+    static func stopCoalescing(_ fd: Int32) {
         _ = Syscalls.setOption(fd, level: Int32(CWasixNetSystem_SOL_UDP), name: Int32(CWasixNetSystem_UDP_GRO), value: 0)
     }
 
