@@ -633,8 +633,17 @@ static void guest_receive(uint8_t family) {
         {RX_MISALIGNED, 0, WASIXNET_SOCK_TRAP},    {RX_END_OF_MEMORY, 0, WASIXNET_SOCK_OK},
         {RX_END_OF_MEMORY, 3, WASIXNET_SOCK_OK},
     };
+    /* Four datagrams of one size: one GSO message, coalesced where the kernel does, so one call
+     * gets all four and every realloc call of the rules is reached. */
+    static uint8_t run[4][100];
+    const uint8_t *run_data[4];
+    const size_t run_lengths[4] = {100, 100, 100, 100};
+    for (int i = 0; i < 4; i++) {
+        memset(run[i], 0x40 + i, sizeof run[i]);
+        run_data[i] = run[i];
+    }
     for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        rx_send(sender, &to, data, lengths, 4);
+        rx_send(sender, &to, run_data, run_lengths, 4);
         size_t seen = 0;
         int broken = 0;
         for (int round = 0; round < 40 && seen < 4; round++) {
