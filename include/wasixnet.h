@@ -545,7 +545,9 @@ wasixnet_errno_t wasixnet_guest_port_route_list(wasixnet_port_t *port, const was
  * The calls of the WIT resources `udp-socket`, `incoming-datagram-stream` and
  * `outgoing-datagram-stream`, with the WIT's exact rules, carried out with one `sendmmsg` per
  * batch (runs of equal-sized datagrams to one peer coalesced with UDP GSO) and one `recvmmsg` per
- * receive. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
+ * receive (coalesced buffers split with UDP GRO). Component runtimes pass a guest's lists as they
+ * lie in its memory: wasixnet_guest_udp_send lifts a list<outgoing-datagram>,
+ * wasixnet_guest_udp_receive lowers a list<incoming-datagram> through the guest's realloc. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
  * itself once `wasixnet_udp_stream` succeeded; each call of it starts fresh streams.
  *
  * §6.1 Statuses [udp.status]
@@ -713,7 +715,8 @@ wasixnet_sock_status_t wasixnet_udp_set_send_buffer_size(wasixnet_udp_socket_t *
 
 /* The socket's descriptor, for the runtime's poll loop (the streams' `subscribe` pollables):
  * POLLOUT means check_send would grant at least one datagram, POLLIN that receive has a
- * datagram. Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
+ * datagram; receive also has datagrams while wasixnet_udp_pending() is above 0, with the
+ * descriptor unreadable ([udp.receive]). Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
 int wasixnet_udp_fd(wasixnet_udp_socket_t *socket);
 
 /* §6.5 Send [udp.send]
