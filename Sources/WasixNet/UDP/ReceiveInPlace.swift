@@ -70,7 +70,7 @@ extension Receiver {
     /// runs also for 0 datagrams, but not when the kernel reported an error with none.
     func receiveInPlace(fd: Int32, count: Int, peer: IPSocketAddress?,
                         handOut: (inout ReceivedDatagrams) -> Void) -> Result<Int, SocketFailure> {
-        let area = staging ?? ReceiveStagingPool.take()
+        let area = stagingAreaForCall()
         var failure: SystemErrno?
         if area.pending == 0 { failure = fill(area, fd: fd, count: count, peer: peer) }
         let available = min(count, area.pending)
@@ -79,12 +79,7 @@ extension Receiver {
             handOut(&datagrams)
             datagrams.finish()
         }
-        if area.pending > 0 {
-            staging = area
-        } else {
-            staging = nil
-            ReceiveStagingPool.give(area)
-        }
+        endCall(with: area)
         if available == 0, let failure { return .failure(.error(SocketErrorCode(failure))) }
         return .success(available)
     }
@@ -94,7 +89,7 @@ extension Receiver {
     private func fill(_ area: ReceiveStaging, fd: Int32, count: Int, peer: IPSocketAddress?) -> SystemErrno? {
         // Coalesced, a message may hold 64 datagrams: as many messages as `count` fills at that
         // rate, as `receive` reads, so what stays pending is bounded the same way.
-        let wanted = staged ? max(1, min(ReceiveStaging.slots, count / Self.datagramsPerBuffer))
+        let wanted = coalesces ? max(1, min(ReceiveStaging.slots, count / Self.datagramsPerBuffer))
                             : min(ReceiveStaging.slots, count)
         var interruptions = 0
         var discards = 0
@@ -110,7 +105,7 @@ extension Receiver {
                 return error == .again || error == .intr ? nil : error
             }
             let parsed = area.parse(min(filled, wanted), peer: peer)
-            if parsed.faulted && staged { Self.stopCoalescing(fd) }
+            if parsed.faulted && coalesces { Self.stopCoalescing(fd) }
             discards += parsed.discarded
             if area.pending > 0 || filled < wanted { return nil }
         }

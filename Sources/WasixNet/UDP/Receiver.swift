@@ -24,9 +24,9 @@ final class Receiver: @unchecked Sendable {
     /// True while the socket reads through a staging area: the kernel accepted UDP_GRO. It stays
     /// true after a fault on the GRO path turned UDP_GRO off again, since buffers the kernel
     /// coalesced before may still be queued.
-    let staged: Bool
+    private let staged: Bool
     /// The staging area, kept between calls only while it holds pending datagrams.
-    var staging: ReceiveStaging?
+    private var staging: ReceiveStaging?
 
     private var capacity = 0
     private var messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>?
@@ -45,6 +45,20 @@ final class Receiver: @unchecked Sendable {
 
     /// Datagrams taken from the kernel and not handed out yet.
     var pendingCount: Int { staging?.pending ?? 0 }
+
+    // For the in-place receive (ReceiveInPlace.swift): whether the kernel coalesces, the staging
+    // area a call reads through (the one holding pending datagrams, else one from the pool), and
+    // its return at the end of the call (kept only while it holds pending datagrams).
+    var coalesces: Bool { staged }
+    func stagingAreaForCall() -> ReceiveStaging { staging ?? ReceiveStagingPool.take() }
+    func endCall(with area: ReceiveStaging) {
+        if area.pending > 0 {
+            staging = area
+        } else {
+            staging = nil
+            ReceiveStagingPool.give(area)
+        }
+    }
 
     /// Drops what is pending (`stream` starts new streams).
     func dropPending() {
