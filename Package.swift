@@ -35,5 +35,7 @@ let package = Package(
         .executableTarget(name: "FuzzRouteTable", dependencies: ["WasixNet", "FuzzSupport"], path: "Fuzz/RouteTable"),
         .executableTarget(name: "FuzzGuestDatagramList", dependencies: ["WasixNetABI", "CWasixNet", "FuzzSupport"],
                           path: "Fuzz/GuestDatagramList"),
+        .executableTarget(name: "FuzzGuestDatagramReceive", dependencies: ["WasixNetABI", "CWasixNet", "FuzzSupport"],
+                          path: "Fuzz/GuestDatagramReceive"),
     ]
 )

@@ -17,7 +17,7 @@
 FUZZ_SECONDS ?= 10
 # test-hostile's per-target fuzzing time.
 HOSTILE_FUZZ_SECONDS ?= 25
-FUZZ_TARGETS := FuzzGuestPortCalls FuzzRouteTable FuzzGuestDatagramList
+FUZZ_TARGETS := FuzzGuestPortCalls FuzzRouteTable FuzzGuestDatagramList FuzzGuestDatagramReceive
 FUZZ_SCRATCH := $(CURDIR)/.build-fuzz
 ASAN_SCRATCH := $(CURDIR)/.build-asan
 TSAN_SCRATCH := $(CURDIR)/.build-tsan

@@ -66,7 +66,7 @@ endef
 wasmtime-host-test: $(WASMTIME_HOST) $(WASMTIME_GUESTS)
 	@rm -f $(EXAMPLES_OUT)/wasmtime-host.skipped
 	$(RUN_INSTALLED) $(WASMTIME_HOST) $(WASMTIME_GUESTS) > $(EXAMPLES_OUT)/wasmtime-host.out
-	@grep -E '^host: .* ran to the end|datagrams the guest sent arrived' $(EXAMPLES_OUT)/wasmtime-host.out
+	@grep -E '^host: .* ran to the end|datagrams the guest sent arrived|the guest received .* back' $(EXAMPLES_OUT)/wasmtime-host.out
 	@tail -n 1 $(EXAMPLES_OUT)/wasmtime-host.out
 
 wasmtime-host-story: $(WASMTIME_HOST) $(WASMTIME_GUESTS)

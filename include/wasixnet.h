@@ -22,6 +22,7 @@
  *   §6  wasi:sockets/udp ....................... [udp] [udp.status] [udp.address] [udp.states]
  *                                                [udp.options] [udp.send] [udp.errors]
  *                                                [udp.batching] [udp.receive] [udp.guest-send]
+ *                                                [udp.guest-receive]
  *   §7  Runtime integration .................... [imports] [imports.args]
  *   §8  The function list and the plugin table . [functions] [plugin]
  *
@@ -544,7 +545,9 @@ wasixnet_errno_t wasixnet_guest_port_route_list(wasixnet_port_t *port, const was
  * The calls of the WIT resources `udp-socket`, `incoming-datagram-stream` and
  * `outgoing-datagram-stream`, with the WIT's exact rules, carried out with one `sendmmsg` per
  * batch (runs of equal-sized datagrams to one peer coalesced with UDP GSO) and one `recvmmsg` per
- * receive. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
+ * receive (coalesced buffers split with UDP GRO). Component runtimes pass a guest's lists as they
+ * lie in its memory: wasixnet_guest_udp_send lifts a list<outgoing-datagram>,
+ * wasixnet_guest_udp_receive lowers a list<incoming-datagram> through the guest's realloc. A socket is one non-blocking kernel socket: the streams of the WIT are the socket
  * itself once `wasixnet_udp_stream` succeeded; each call of it starts fresh streams.
  *
  * §6.1 Statuses [udp.status]
@@ -712,7 +715,8 @@ wasixnet_sock_status_t wasixnet_udp_set_send_buffer_size(wasixnet_udp_socket_t *
 
 /* The socket's descriptor, for the runtime's poll loop (the streams' `subscribe` pollables):
  * POLLOUT means check_send would grant at least one datagram, POLLIN that receive has a
- * datagram. Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
+ * datagram; receive also has datagrams while wasixnet_udp_pending() is above 0, with the
+ * descriptor unreadable ([udp.receive]). Owned by the socket: do not close it or change its flags. -1 for a NULL socket. */
 int wasixnet_udp_fd(wasixnet_udp_socket_t *socket);
 
 /* §6.5 Send [udp.send]
@@ -816,13 +820,28 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_incoming_datagram_t, remote_address) ==
 
 /* §6.8 Receive [udp.receive]
  * `receive`: receives up to `max_results` datagrams (at most WASIXNET_UDP_MAX_PERMITS a call)
- * into out[0 .. *received) with one recvmmsg. Never blocks and never answers WOULD_BLOCK: with
- * nothing queued it is OK with 0. When streaming to a peer, datagrams from others are dropped,
- * those queued before stream included. Zero-length datagrams are datagrams. INVALID_STATE before
- * stream; errors of the kernel as [udp.errors] maps them, when nothing was received. `out` may
- * be NULL only with max_results 0; `received` is required. */
+ * into out[0 .. *received). Never blocks and never answers WOULD_BLOCK: with nothing queued it is
+ * OK with 0. Each element is one datagram as its sender sent it: its own length, bytes, sender and
+ * `truncated` flag. Where the kernel accepts UDP_GRO the socket reads coalesced buffers with
+ * recvmmsg and splits each at its segment size (a shorter last segment is its own datagram);
+ * where it refuses, or after a fault on that path, it reads one datagram per message, losing
+ * nothing. Datagrams taken from the kernel that a call had no room for are held by the socket,
+ * in order, and handed out first by the next receive (this one or wasixnet_guest_udp_receive);
+ * none is lost or given twice; stream drops them, free frees them. When streaming to a peer,
+ * datagrams from others are dropped, those queued before stream included. Zero-length datagrams
+ * are datagrams. INVALID_STATE before stream; errors of the kernel as [udp.errors] maps them,
+ * when nothing was received. `out` may be NULL only with max_results 0; `received` is required.
+ *
+ * Readiness: since held datagrams leave the descriptor unreadable, a runtime's `subscribe`
+ * pollable for the incoming stream is ready when wasixnet_udp_pending() is above 0 or
+ * wasixnet_udp_fd() is readable (POLLIN): check pending before waiting on the descriptor. The
+ * outgoing stream's pollable is POLLOUT on the descriptor alone. */
 wasixnet_sock_status_t wasixnet_udp_receive(wasixnet_udp_socket_t *socket, wasixnet_incoming_datagram_t *out,
                                             size_t max_results, size_t *received);
+
+/* Datagrams the socket already took from the kernel and will hand out first (0 when none; 0 for
+ * a NULL socket). Never blocks, never waits for a receive in progress. */
+size_t wasixnet_udp_pending(wasixnet_udp_socket_t *socket);
 
 /* §6.9 The guest form of send [udp.guest-send]
  * `send` as a component runtime lifts it: `list_ptr` and `list_len` are a canonical-ABI
@@ -836,6 +855,52 @@ wasixnet_sock_status_t wasixnet_udp_receive(wasixnet_udp_socket_t *socket, wasix
 #define WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE 44u
 wasixnet_sock_status_t wasixnet_guest_udp_send(wasixnet_udp_socket_t *socket, const wasixnet_guest_t *guest,
                                                uint64_t list_ptr, uint64_t list_len, uint64_t *sent);
+
+/* §6.10 The guest form of receive [udp.guest-receive]
+ * `receive` as a component runtime lowers it: `result<list<incoming-datagram>, error-code>` is
+ * written into the guest's memory at `ret_ptr`, exactly as the canonical ABI stores it, in its
+ * order, and only the bytes it stores (padding and the unused part of an address keep what the
+ * guest had there):
+ *   - The result: 12 bytes, align 4: discriminant u8 @0 (0 ok, 1 err); ok: list pointer u32 @4
+ *     and length u32 @8; err: the error-code's discriminant u8 @4.
+ *   - An element: WASIXNET_GUEST_INCOMING_DATAGRAM_SIZE (40) bytes, align 4: data pointer u32 @0,
+ *     data length u32 @4, ip-socket-address @8 (tag u8 @8, the case's record @12 laid out as in
+ *     wasixnet_ip_socket_address_t: ipv4 port @12, octets @14; ipv6 port @12, flow info @16,
+ *     groups @20, scope id @36). No datagram is truncated.
+ *   - As the canonical ABI's store_list does, `realloc` is called once for the element array
+ *     (old_ptr 0, old_size 0, align 4, 40 x n bytes, also when n is 0) and then, element by
+ *     element, once for each datagram's bytes (align 1, its length, also when 0). After every
+ *     call the library reads guest->memory and guest->memory_size again: realloc may grow the
+ *     memory, and must store its new base and size in *guest before it returns. It runs under
+ *     the socket's receive lock: it must not receive from or free this socket.
+ * The datagrams are those wasixnet_udp_receive would hand out (held ones first), read in place
+ * from the socket's staging area: at most `max_results`, and at most what one read from the
+ * kernel brought (the WIT allows fewer than max-results; call again for more). `max_results`
+ * above WASIXNET_UDP_MAX_PERMITS is served as that; 0 is an empty list.
+ * The status: OK when the result (ok or err) was written: the runtime has nothing more to do.
+ * The socket's errors (INVALID_STATE before stream, the kernel's as [udp.errors] maps them) are
+ * written as `err` with status OK. WASIXNET_SOCK_TRAP when the guest must be trapped: `ret_ptr`
+ * out of bounds or not a multiple of 4 (checked before anything is received), a block from
+ * realloc out of bounds (or ending above 4 GiB) or misaligned, or realloc answered UINT64_MAX;
+ * the socket stays usable by the host (what was received for the trapped call is dropped with
+ * it). guest->pointer_size 8: NOT_SUPPORTED, nothing written; other sizes, a NULL guest or
+ * realloc, a NULL memory with a non-zero size: INVALID_ARGUMENT, nothing written; guest->layout
+ * is not used. */
+#define WASIXNET_GUEST_INCOMING_DATAGRAM_SIZE 40u
+WASIXNET_STATIC_ASSERT(WASIXNET_GUEST_INCOMING_DATAGRAM_SIZE == 8 + sizeof(wasixnet_ip_socket_address_t) &&
+                           WASIXNET_ALIGNOF(wasixnet_ip_socket_address_t) == 4,
+                       "incoming-datagram: data pointer and length, then ip-socket-address at its 4-byte alignment");
+
+/* The guest's `cabi_realloc`, called through the runtime: returns the guest offset of a block of
+ * `new_size` bytes aligned to `align`, or UINT64_MAX when the guest could not allocate. It may
+ * grow the guest's memory; before returning it stores the memory's current base and size in
+ * *guest. */
+typedef uint64_t (*wasixnet_guest_realloc_t)(void *ctx, wasixnet_guest_t *guest, uint64_t old_ptr, uint64_t old_size,
+                                             uint64_t align, uint64_t new_size);
+
+wasixnet_sock_status_t wasixnet_guest_udp_receive(wasixnet_udp_socket_t *socket, wasixnet_guest_t *guest,
+                                                  uint64_t max_results, wasixnet_guest_realloc_t realloc,
+                                                  void *realloc_ctx, uint64_t ret_ptr);
 
 /* =============================================================================================
  * §7 Runtime integration [imports]
@@ -889,7 +954,8 @@ const wasixnet_import_t *wasixnet_imports(size_t *count);
  * this list, with its declaration and documentation in its section.
  *
  * The order is binary interface: an entry is never moved or removed, and a new one is appended
- * at the end. The plugin table of WASIXNET_ABI_VERSION 1 ends with guest_udp_send at slot 52.
+ * at the end. The plugin table of WASIXNET_ABI_VERSION 1 was released ending with guest_udp_send
+ * at slot 52; udp_pending (53) and guest_udp_receive (54) were appended after it.
  * ========================================================================================== */
 #define WASIXNET_PLUGIN_FUNCTIONS(X) \
     X(const char *, version, (void)) \
@@ -943,7 +1009,9 @@ const wasixnet_import_t *wasixnet_imports(size_t *count);
     X(wasixnet_sock_status_t, udp_check_send, (wasixnet_udp_socket_t *, uint64_t *)) \
     X(wasixnet_sock_status_t, udp_send, (wasixnet_udp_socket_t *, const wasixnet_outgoing_datagram_t *, size_t, uint64_t *)) \
     X(wasixnet_sock_status_t, udp_receive, (wasixnet_udp_socket_t *, wasixnet_incoming_datagram_t *, size_t, size_t *)) \
-    X(wasixnet_sock_status_t, guest_udp_send, (wasixnet_udp_socket_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t *))
+    X(wasixnet_sock_status_t, guest_udp_send, (wasixnet_udp_socket_t *, const wasixnet_guest_t *, uint64_t, uint64_t, uint64_t *)) \
+    X(size_t, udp_pending, (wasixnet_udp_socket_t *)) \
+    X(wasixnet_sock_status_t, guest_udp_receive, (wasixnet_udp_socket_t *, wasixnet_guest_t *, uint64_t, wasixnet_guest_realloc_t, void *, uint64_t))
 
 /* Every public function: wasixnet_abi_version, the table's functions, wasixnet_plugin_v1. */
 #define WASIXNET_FUNCTIONS(X) \
@@ -984,6 +1052,8 @@ WASIXNET_PLUGIN_FUNCTIONS(WASIXNET_PLUGIN_OFFSET_CHECK_)
 #undef WASIXNET_PLUGIN_OFFSET_CHECK_
 /* The table of ABI 1 as released: nothing inserted or removed before its last entry. */
 WASIXNET_STATIC_ASSERT(WASIXNET_PLUGIN_SLOT_guest_udp_send_ == 52, "ABI 1 plugin table: guest_udp_send at slot 52");
+WASIXNET_STATIC_ASSERT(WASIXNET_PLUGIN_SLOT_udp_pending_ == 53 && WASIXNET_PLUGIN_SLOT_guest_udp_receive_ == 54,
+                       "appended after the released table: udp_pending, guest_udp_receive");
 
 /* Returns the library's static plugin table (§8.1 [plugin]). */
 const wasixnet_plugin_v1_t *wasixnet_plugin_v1(void);

@@ -111,7 +111,7 @@ import Testing
         var other = receiver.local
         other.port = other.port == 9 ? 10 : 9
         let payloads = (0..<4).map { payload($0, length: 64) }
-        #expect(Self.send(payloads, [.none, nil, nil, nil], on: socket).value == 4)
+        #expect(Self.send(payloads, [RemoteAddress.none, nil, nil, nil], on: socket).value == 4)
         #expect(Self.send(payloads, [.some(receiver.local), nil, nil, nil], on: socket).value == 4)
         #expect(Self.send(payloads, [.some(other), nil, nil, nil], on: socket).failure == .error(.invalidArgument))
         #expect(receive(receiver, count: 8).map(\.bytes) == payloads + payloads)

@@ -477,6 +477,9 @@ public:
 
     wasixnet_udp_socket_t *get() const noexcept { return socket_; }
     int fd() const noexcept { return wasixnet_udp_fd(socket_); }
+    // Datagrams already taken from the kernel: receive has data when this is > 0 or fd() is
+    // readable (wasixnet.h [udp.receive]).
+    std::size_t pending() const noexcept { return wasixnet_udp_pending(socket_); }
 
     // start-bind and finish-bind in one.
     SockStatus bind(const SocketAddress &local)

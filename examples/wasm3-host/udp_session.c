@@ -6,7 +6,9 @@
  * for a core module as (self, list_ptr, list_len, retptr): the list stays in guest memory in the
  * canonical ABI's layout, and the result<u64, error-code> goes back through the return area at
  * retptr. wasixnet_guest_udp_send takes that list as it lies, so udp_session_send is the whole of
- * a batch send: no copy, no per-datagram call, one sendmmsg.
+ * a batch send: no copy, no per-datagram call, one sendmmsg. udp_session_receive goes the other
+ * way: wasixnet_guest_udp_receive lowers result<list<incoming-datagram>, error-code> into guest
+ * memory, allocating through the guest's cabi_realloc as the runtime's callback calls it.
  *
  * What it prints is what examples/wasmtime-host/udp.c prints, line for line.
  */
@@ -38,7 +40,8 @@ struct udp_session {
     wasixnet_ip_socket_address_t local;   /* where the guest's datagrams come from */
     int receiver;                         /* a plain socket of the host's on 127.0.0.1 */
     wasixnet_ip_socket_address_t peer;    /* the receiver's address */
-    size_t nsent;                         /* copies of every datagram the guest sent, to compare */
+    size_t received, receive_calls, reallocs; /* what the guest received back, in how many calls */
+    size_t nsent;                         /* copies of every datagram the guest sent the receiver */
     struct {
         size_t len;
         uint8_t bytes[MAX_PAYLOAD];
@@ -175,7 +178,7 @@ int udp_session_check_send(udp_session_t *udp, const wasixnet_guest_t *guest, ui
                            char *why, size_t why_size)
 {
     if (!udp || self != STREAM_HANDLE)
-        return trap_because(why, why_size, "unknown outgoing-datagram-stream handle %d", (int)self);
+        return trap_because(why, why_size, "unknown datagram stream handle %d", (int)self);
     uint64_t permits = 0;
     wasixnet_sock_status_t s = wasixnet_udp_check_send(udp->socket, &permits);
     printf("  outgoing-datagram-stream.check-send() -> %s, %" PRIu64 " permits\n", wasixnet_sock_status_name(s),
@@ -183,7 +186,8 @@ int udp_session_check_send(udp_session_t *udp, const wasixnet_guest_t *guest, ui
     return store_result(guest, retptr, "check-send", s, permits, why, why_size);
 }
 
-/* Keeps a copy of the first `sent` datagrams of the guest's list, for the receiver to compare. */
+/* Keeps a copy of the first `sent` datagrams of the guest's list that went to the receiver, for
+ * the receiver to compare (a guest that sends to itself checks what comes back itself). */
 static int remember_sent(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t list, uint64_t sent, char *why,
                          size_t why_size)
 {
@@ -191,6 +195,10 @@ static int remember_sent(udp_session_t *udp, const wasixnet_guest_t *guest, uint
         uint32_t data, len;
         const uint8_t *element = guest_bytes(guest, list + i * WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE,
                                              WASIXNET_GUEST_OUTGOING_DATAGRAM_SIZE);
+        if (element[8] != 1 || memcmp(element + 12, &udp->peer, sizeof udp->peer) != 0)
+            continue;
+        if (udp->nsent == MAX_DATAGRAMS)
+            return trap_because(why, why_size, "this demo host checks at most %d datagrams", MAX_DATAGRAMS);
         memcpy(&data, element, 4); /* wasixnet lifted the whole list: it lies in memory */
         memcpy(&len, element + 4, 4);
         if (len > MAX_PAYLOAD)
@@ -205,9 +213,7 @@ int udp_session_send(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t
                      uint32_t list_len, uint32_t retptr, char *why, size_t why_size)
 {
     if (!udp || self != STREAM_HANDLE)
-        return trap_because(why, why_size, "unknown outgoing-datagram-stream handle %d", (int)self);
-    if (list_len > MAX_DATAGRAMS - udp->nsent)
-        return trap_because(why, why_size, "this demo host checks at most %d datagrams", MAX_DATAGRAMS);
+        return trap_because(why, why_size, "unknown datagram stream handle %d", (int)self);
 
     uint64_t sent = 0;
     wasixnet_sock_status_t s = wasixnet_guest_udp_send(udp->socket, guest, list_ptr, list_len, &sent);
@@ -216,6 +222,69 @@ int udp_session_send(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t
     if (s == WASIXNET_SOCK_OK && remember_sent(udp, guest, list_ptr, sent, why, why_size))
         return 1;
     return store_result(guest, retptr, "send", s, sent, why, why_size);
+}
+
+int udp_session_own_address(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t ptr, char *why,
+                            size_t why_size)
+{
+    uint8_t *out = guest_bytes(guest, ptr, sizeof(wasixnet_ip_socket_address_t));
+    if (!udp || !out)
+        return trap_because(why, why_size, "demo.udp_own_address: no stream yet, or the buffer is outside guest memory");
+    memcpy(out, &udp->local, sizeof udp->local);
+    return 0;
+}
+
+int udp_session_ready(udp_session_t *udp, uint32_t self, int32_t timeout_ms, uint32_t *ready, char *why,
+                      size_t why_size)
+{
+    if (!udp || self != STREAM_HANDLE)
+        return trap_because(why, why_size, "unknown datagram stream handle %d", (int)self);
+    struct pollfd pfd = {.fd = wasixnet_udp_fd(udp->socket), .events = POLLIN};
+    *ready = wasixnet_udp_pending(udp->socket) > 0 || poll(&pfd, 1, timeout_ms) > 0;
+    return 0;
+}
+
+/* The runtime's realloc callback, counted. */
+typedef struct counted_realloc {
+    wasixnet_guest_realloc_t realloc;
+    void *ctx;
+    size_t calls;
+} counted_realloc_t;
+
+static uint64_t call_counted(void *env, wasixnet_guest_t *guest, uint64_t old_ptr, uint64_t old_size, uint64_t align,
+                             uint64_t new_size)
+{
+    counted_realloc_t *counted = env;
+    uint64_t block = counted->realloc(counted->ctx, guest, old_ptr, old_size, align, new_size);
+    counted->calls += block != UINT64_MAX;
+    return block;
+}
+
+int udp_session_receive(udp_session_t *udp, wasixnet_guest_t *guest, uint32_t self, uint64_t max_results,
+                        uint32_t retptr, wasixnet_guest_realloc_t realloc, void *realloc_ctx, char *why,
+                        size_t why_size)
+{
+    if (!udp || self != STREAM_HANDLE)
+        return trap_because(why, why_size, "unknown datagram stream handle %d", (int)self);
+    counted_realloc_t counted = {.realloc = realloc, .ctx = realloc_ctx};
+    wasixnet_sock_status_t s = wasixnet_guest_udp_receive(udp->socket, guest, max_results, call_counted, &counted, retptr);
+    if (s == WASIXNET_SOCK_TRAP)
+        return trap_because(why, why_size, "receive: the guest broke the canonical ABI (wasixnet_sock_status TRAP)");
+    if (s != WASIXNET_SOCK_OK)
+        return trap_because(why, why_size, "receive: %s", wasixnet_sock_status_name(s));
+    const uint8_t *result = guest_bytes(guest, retptr, 12); /* where it lies now, after the reallocs */
+    if (!result)
+        return trap_because(why, why_size, "receive: the return area left guest memory");
+    uint32_t count = 0;
+    if (result[0] == 0)
+        memcpy(&count, result + 8, 4);
+    udp->received += count;
+    udp->receive_calls++;
+    udp->reallocs += counted.calls;
+    printf("  incoming-datagram-stream.receive(%" PRIu64 ") -> %s, %u datagrams, cabi_realloc called %zu times,"
+           " %zu held for the next call\n",
+           max_results, result[0] == 0 ? "ok" : "err", (unsigned)count, counted.calls, wasixnet_udp_pending(udp->socket));
+    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -243,7 +312,8 @@ int udp_session_finish(udp_session_t *udp)
     size_t arrived = 0, strangers = 0;
     int64_t deadline = now_ms() + RECEIVE_TIMEOUT_MS;
     struct pollfd pfd = {.fd = udp->receiver, .events = POLLIN};
-    printf("host: the receiver reads what came in:\n");
+    if (udp->nsent || !udp->receive_calls)
+        printf("host: the receiver reads what came in:\n");
     while (arrived < udp->nsent) {
         int64_t left = deadline - now_ms();
         if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
@@ -266,7 +336,11 @@ int udp_session_finish(udp_session_t *udp)
         fmt_socket_address(where, sizeof where, &source);
         printf("      %2zu bytes from %s  \"%s\"%s\n", (size_t)n, where, text, known ? "" : "  NOT SENT BY THE GUEST");
     }
-    printf("host: %zu of the %zu datagrams the guest sent arrived, byte for byte\n", arrived, udp->nsent);
+    if (udp->receive_calls)
+        printf("host: the guest received %zu datagrams back in %zu calls of wasixnet_guest_udp_receive, %zu cabi_realloc"
+               " calls\n", udp->received, udp->receive_calls, udp->reallocs);
+    if (udp->nsent || !udp->receive_calls)
+        printf("host: %zu of the %zu datagrams the guest sent arrived, byte for byte\n", arrived, udp->nsent);
     if (arrived != udp->nsent || strangers) {
         printf("UDP check FAILED: %zu missing, %zu unexpected\n", udp->nsent - arrived, strangers);
         return 1;

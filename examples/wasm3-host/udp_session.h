@@ -4,14 +4,15 @@
  *
  * guests/udp_batch.wat calls demo.udp_stream, then wasi:sockets'
  * [method]outgoing-datagram-stream.check-send and .send as a component's core module calls them
- * once lowered. Each function below is one of those imports given guest memory as the runtime
+ * once lowered; guests/udp_roundtrip.wat sends to itself and calls
+ * [method]incoming-datagram-stream.receive too. Each function below is one of those imports given guest memory as the runtime
  * sees it on that call and the guest's i32 arguments, cut to their 32 bits by the caller: a
  * runtime wraps each in its own host-function shape (udp.c does it for wasm3's raw functions).
  * They return 0 when the guest may go on, or 1 with why the guest must trap written to `why`.
  *
  * The setup is the demo's shortcut: instead of create-udp-socket / bind / stream and their
  * resource handles, demo.udp_stream opens the guest's socket (bound to 127.0.0.1, streams open to
- * any peer) and a receiver of the host's on 127.0.0.1, and answers stream handle 1.
+ * any peer) and a receiver of the host's on 127.0.0.1, and answers handle 1 for both streams.
  */
 #ifndef WASIXNET_WASM3_UDP_SESSION_H
 #define WASIXNET_WASM3_UDP_SESSION_H
@@ -38,6 +39,23 @@ int udp_session_check_send(udp_session_t *udp, const wasixnet_guest_t *guest, ui
  * result<u64, error-code> at retptr. Keeps a copy of what was sent for udp_session_finish. */
 int udp_session_send(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t self, uint32_t list_ptr,
                      uint32_t list_len, uint32_t retptr, char *why, size_t why_size);
+
+/* demo.udp_own_address(ptr): the guest's own socket address (canonical ABI, 32 bytes) at ptr. */
+int udp_session_own_address(udp_session_t *udp, const wasixnet_guest_t *guest, uint32_t ptr, char *why,
+                            size_t why_size);
+
+/* demo.udp_ready(self, timeout_ms) -> ready: what the incoming stream's `subscribe` pollable
+ * answers to `block`, with a timeout: datagrams the socket holds (wasixnet_udp_pending) leave its
+ * descriptor unreadable, so they count first; then poll(POLLIN). */
+int udp_session_ready(udp_session_t *udp, uint32_t self, int32_t timeout_ms, uint32_t *ready, char *why,
+                      size_t why_size);
+
+/* [method]incoming-datagram-stream.receive(self, max_results, retptr): wasixnet_guest_udp_receive
+ * lowers result<list<incoming-datagram>, error-code> at retptr, allocating through `realloc`
+ * (the runtime's call of the guest's cabi_realloc, which must refresh *guest after it). */
+int udp_session_receive(udp_session_t *udp, wasixnet_guest_t *guest, uint32_t self, uint64_t max_results,
+                        uint32_t retptr, wasixnet_guest_realloc_t realloc, void *realloc_ctx, char *why,
+                        size_t why_size);
 
 /* After the guest's run: receives what it sent on the loopback receiver, prints it, and returns 0
  * when every datagram arrived from the guest's socket, byte for byte, and nothing else came. */

@@ -3,8 +3,9 @@
  *
  *   host.c    embeds wasmtime: registers wasixnet_imports() in one loop, runs the guests
  *   story.c   prints each port call as the guest made it, decoded from guest memory
- *   udp.c     the UDP guest's imports: a canonical-ABI list<outgoing-datagram> handed to
- *             wasixnet_guest_udp_send, and a loopback receiver that checks what arrived
+ *   udp.c     the UDP guests' imports: a canonical-ABI list<outgoing-datagram> handed to
+ *             wasixnet_guest_udp_send; receive lowered by wasixnet_guest_udp_receive through the
+ *             guest's cabi_realloc; readiness; a loopback receiver that checks what arrived
  */
 #ifndef WASIXNET_EXAMPLE_HOST_H
 #define WASIXNET_EXAMPLE_HOST_H

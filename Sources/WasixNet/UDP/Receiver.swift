@@ -49,6 +49,20 @@ final class Receiver: @unchecked Sendable {
     /// Datagrams taken from the kernel and not handed out yet.
     var pendingCount: Int { staging?.pending ?? 0 }
 
+    // For the in-place receive (ReceiveInPlace.swift): whether the kernel coalesces, the staging
+    // area a call reads through (the one holding pending datagrams, else one from the pool), and
+    // its return at the end of the call (kept only while it holds pending datagrams).
+    var coalesces: Bool { staged }
+    func stagingAreaForCall() -> ReceiveStaging { staging ?? ReceiveStagingPool.take() }
+    func endCall(with area: ReceiveStaging) {
+        if area.pending > 0 {
+            staging = area
+        } else {
+            staging = nil
+            ReceiveStagingPool.give(area)
+        }
+    }
+
     /// Drops what is pending (`stream` starts new streams).
     func dropPending() {
         if let staging {
@@ -158,7 +172,7 @@ final class Receiver: @unchecked Sendable {
 
     /// After a fault on the GRO path: the kernel splits what arrives from now on. Buffers it
     /// coalesced before may still be queued, so reading stays staged.
-    private static func stopCoalescing(_ fd: Int32) {
+    static func stopCoalescing(_ fd: Int32) {
         _ = Syscalls.setOption(fd, level: Int32(CWasixNetSystem_SOL_UDP), name: Int32(CWasixNetSystem_UDP_GRO), value: 0)
     }
 

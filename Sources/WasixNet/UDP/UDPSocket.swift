@@ -285,6 +285,26 @@ public final class UDPSocket: Sendable {
         }
     }
 
+    /// `receive` handing the datagrams out in place (for a caller that copies each once, to
+    /// where it decides only when it knows how many there are: the guest form of receive): up to
+    /// `maxResults`, at most what one staging fill holds. `handOut` runs under the receive lock,
+    /// also for 0 datagrams (and for `maxResults` 0), never on an error.
+    public func receiveInPlace(maxResults: Int, handOut: (inout ReceivedDatagrams) -> Void) -> Result<Int, SocketFailure> {
+        receiver.withLock { batchReceiver in
+            let (phase, peer) = state.withLock { state in (state.phase, state.peer) }
+            guard phase == .streaming else { return .failure(.error(.invalidState)) }
+            let count = min(maxResults, Self.maxPermits)
+            guard count > 0 else {
+                var none = ReceivedDatagrams(area: nil, count: 0)
+                handOut(&none)
+                return .success(0)
+            }
+            let result = batchReceiver.receiveInPlace(fd: fd, count: count, peer: peer, handOut: handOut)
+            pending.store(batchReceiver.pendingCount, ordering: .releasing)
+            return result
+        }
+    }
+
     /// Datagrams the socket already took from the kernel and will hand out first (0 when none):
     /// a runtime's incoming stream is ready when this is > 0 or the fd is readable
     /// (wasixnet.h [udp.receive]).

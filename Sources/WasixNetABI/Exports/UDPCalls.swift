@@ -189,3 +189,34 @@ public func wasixnetGuestUdpSend(_ socket: OpaquePointer?, _ guest: UnsafePointe
         }
     }
 }
+
+@c(wasixnet_udp_pending)
+public func wasixnetUdpPending(_ socket: OpaquePointer?) -> UInt {
+    guard let socket else { return 0 }
+    return Unmanaged<UDPSocket>.fromOpaque(UnsafeRawPointer(socket))._withUnsafeGuaranteedRef { UInt($0.pendingCount) }
+}
+
+@c(wasixnet_guest_udp_receive)
+public func wasixnetGuestUdpReceive(_ socket: OpaquePointer?, _ guest: UnsafeMutablePointer<wasixnet_guest_t>?,
+                                    _ maxResults: UInt64, _ realloc: wasixnet_guest_realloc_t?,
+                                    _ reallocContext: UnsafeMutableRawPointer?, _ resultPointer: UInt64) -> wasixnet_sock_status_t {
+    UDPSocketHandle.with(socket) { socket in
+        guard let guest, let realloc else { return invalidArgument }
+        guard guest.pointee.pointer_size != 8 else { return SocketStatus.of(.notSupported) }
+        guard guest.pointee.pointer_size == 4, guest.pointee.memory != nil || guest.pointee.memory_size == 0 else {
+            return invalidArgument
+        }
+        // The return pointer is checked before anything is received (wasixnet.h [udp.guest-receive]).
+        guard let result = GuestReceiveResult(guest: guest, resultPointer: resultPointer, realloc: realloc,
+                                              reallocContext: reallocContext) else { return SocketStatus.trap }
+        var lowered = true
+        switch socket.receiveInPlace(maxResults: Int(clamping: maxResults), handOut: { lowered = result.storeList(&$0) }) {
+        case .success:
+            return lowered ? SocketStatus.ok : SocketStatus.trap
+        case .failure(.error(let code)):
+            return result.storeError(code) ? SocketStatus.ok : SocketStatus.trap
+        case .failure(.trap):
+            return SocketStatus.trap
+        }
+    }
+}
