@@ -79,7 +79,7 @@ import Testing
                 return Self.inPlace(receiver, maxResults)
             }
             var got: [Arrival] = []
-            let result = plain.receiveInPlace(fd: receiver.fd, count: min(maxResults, 1024), peer: nil) { datagrams in
+            let result = plain.receiveInPlace(fd: receiver.fd, count: min(maxResults, 1024), peer: nil, readAhead: false) { datagrams in
                 while let datagram = datagrams.next() {
                     got.append(Arrival(bytes: Array(datagram.bytes), truncated: false, remote: datagram.remote))
                 }

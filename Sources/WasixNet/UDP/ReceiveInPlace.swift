@@ -68,11 +68,11 @@ extension Receiver {
     /// WIT lets receive return fewer than asked. With `peer`, other senders' messages are dropped
     /// (a coalesced buffer has one sender), so queued strangers need no separate pass. `handOut`
     /// runs also for 0 datagrams, but not when the kernel reported an error with none.
-    func receiveInPlace(fd: Int32, count: Int, peer: IPSocketAddress?,
+    func receiveInPlace(fd: Int32, count: Int, peer: IPSocketAddress?, readAhead: Bool,
                         handOut: (inout ReceivedDatagrams) -> Void) -> Result<Int, SocketFailure> {
         let area = stagingAreaForCall()
         var failure: SystemErrno?
-        if area.pending == 0 { failure = fill(area, fd: fd, count: count, peer: peer) }
+        if area.pending == 0 { failure = fill(area, fd: fd, count: count, peer: peer, readAhead: readAhead) }
         let available = min(count, area.pending)
         if available > 0 || failure == nil {
             var datagrams = ReceivedDatagrams(area: area, count: available)
@@ -86,11 +86,12 @@ extension Receiver {
 
     /// One `recvmmsg` into `area` (again while every message came from a stranger, bounded);
     /// the kernel's error, or nil (EAGAIN and EINTR are no errors: nothing arrived).
-    private func fill(_ area: ReceiveStaging, fd: Int32, count: Int, peer: IPSocketAddress?) -> SystemErrno? {
-        // Coalesced, a message may hold 64 datagrams: as many messages as `count` fills at that
-        // rate, as `receive` reads, so what stays pending is bounded the same way.
-        let wanted = coalesces ? max(1, min(ReceiveStaging.slots, count / Self.datagramsPerBuffer))
-                            : min(ReceiveStaging.slots, count)
+    private func fill(_ area: ReceiveStaging, fd: Int32, count: Int, peer: IPSocketAddress?, readAhead: Bool) -> SystemErrno? {
+        // Coalesced, as many messages as `receive` would read (Receiver.buffersToRead): what stays
+        // pending is bounded the same way, and a caller that watches `pendingCount` is read ahead
+        // for. Without UDP_GRO each message is one datagram.
+        let wanted = coalesces ? buffersToRead(room: count, handedSoFar: 0, readAhead: readAhead)
+                               : min(ReceiveStaging.slots, count)
         var interruptions = 0
         var discards = 0
         while discards < Self.maxDiscards {
@@ -106,6 +107,7 @@ extension Receiver {
             }
             let parsed = area.parse(min(filled, wanted), peer: peer)
             if parsed.faulted && coalesces { Self.stopCoalescing(fd) }
+            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
             discards += parsed.discarded
             if area.pending > 0 || filled < wanted { return nil }
         }

@@ -29,7 +29,8 @@ final class Receiver: @unchecked Sendable {
     private var staging: ReceiveStaging?
     /// The most datagrams one buffer of the last batch read carried (1: lone datagrams): how far
     /// a read ahead reaches.
-    private var datagramsPerBufferSeen = 1
+    /// The most datagrams one buffer brought in the last fill: how far reading ahead reaches.
+    var datagramsPerBufferSeen = 1
 
     private var capacity = 0
     private var messages: UnsafeMutablePointer<CWasixNetSystem_mmsghdr>?
@@ -102,18 +103,8 @@ final class Receiver: @unchecked Sendable {
         // and the rest kept).
         // Another call only while the last came back full.
         while handed < count && discards < Self.maxDiscards {
-            let room = count - handed
-            let wanted: Int
-            if readAhead {
-                let perBuffer = datagramsPerBufferSeen
-                wanted = min(ReceiveStaging.slots, (room + perBuffer - 1) / perBuffer)
-            } else if room >= Self.datagramsPerBuffer {
-                wanted = min(ReceiveStaging.slots, room / Self.datagramsPerBuffer)
-            } else if handed == 0 {
-                wanted = 1
-            } else {
-                break
-            }
+            let wanted = buffersToRead(room: count - handed, handedSoFar: handed, readAhead: readAhead)
+            if wanted == 0 { break }
             area.prepare(wanted)
             let result = Syscalls.recvmmsg(fd, area.messages, count: wanted)
             guard let filled = result.count else {
@@ -142,6 +133,18 @@ final class Receiver: @unchecked Sendable {
         // is the kernel's to report again (recvmmsg keeps it for the next call).
         if handed > 0 { return .success(handed) }
         return failure.map { .failure(.error(SocketErrorCode($0))) } ?? .success(0)
+    }
+
+    /// How many kernel buffers one `recvmmsg` through a staging area takes for a caller with room
+    /// for `room` more datagrams, by the policy `receiveStaged` explains; 0: read no more now.
+    /// The in-place receive follows the same policy.
+    func buffersToRead(room: Int, handedSoFar: Int, readAhead: Bool) -> Int {
+        if readAhead {
+            let perBuffer = datagramsPerBufferSeen
+            return min(ReceiveStaging.slots, (room + perBuffer - 1) / perBuffer)
+        }
+        if room >= Self.datagramsPerBuffer { return min(ReceiveStaging.slots, room / Self.datagramsPerBuffer) }
+        return handedSoFar == 0 ? 1 : 0
     }
 
     /// Copies pending datagrams into `buffer(first) ..< buffer(count)`; returns the index after

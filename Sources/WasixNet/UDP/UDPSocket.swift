@@ -299,7 +299,8 @@ public final class UDPSocket: Sendable {
                 handOut(&none)
                 return .success(0)
             }
-            let result = batchReceiver.receiveInPlace(fd: fd, count: count, peer: peer, handOut: handOut)
+            let result = batchReceiver.receiveInPlace(fd: fd, count: count, peer: peer,
+                                                      readAhead: callerWatchesPending.load(ordering: .relaxed), handOut: handOut)
             pending.store(batchReceiver.pendingCount, ordering: .releasing)
             return result
         }
