@@ -37,6 +37,15 @@ int CWasixNetSystem_errno(void);
  * the public header's table (wasixnet.h [udp.errors]); 0 (unknown) for an errno not in it. */
 uint8_t CWasixNetSystem_socket_error_code(int error);
 
+/* Read sections (read_sections.c): the static counters behind WasixNet's `ReadSection`, which
+ * explains the scheme. enter() counts the calling thread in as a reader (on its CPU's stripe,
+ * under the current epoch) and returns what exit() needs; wait_for_readers() returns once every
+ * read section that was open when it was called has closed. Readers never block; only
+ * wait_for_readers waits. */
+unsigned CWasixNetSystem_read_enter(void);
+void CWasixNetSystem_read_exit(unsigned token);
+void CWasixNetSystem_wait_for_readers(void);
+
 enum {
     CWasixNetSystem_SOL_UDP = 17,        /* IPPROTO_UDP as a cmsg level */
     CWasixNetSystem_UDP_SEGMENT = 103,   /* <linux/udp.h>: the GSO segment size (a u16 cmsg) */

@@ -4,8 +4,14 @@ import Synchronization
 /// its routing table, with the embedder's clock and hooks.
 ///
 /// Every method validates the guest's input in the contract's order before it changes anything,
-/// and answers with a WASIX error number. The state sits behind one lock; the clock and the
-/// hooks are always called with the lock released, so a hook may call back into the port.
+/// and answers with a WASIX error number. Readers (lookups, the ENFORCE_ROUTES check, the lists)
+/// take no lock: they read the published `PortSnapshot` inside a `ReadSection`. Writers are
+/// serialized by one lock per port and never change what is published: each builds the next
+/// state in a copy, publishes it with one atomic store, waits for the readers that may hold the
+/// old one, and only then frees it, or, for a table in its large form, replays the same change
+/// on it and keeps it as the next write's copy (left-right: a big table is never copied whole).
+/// The clock and the hooks are always called with no lock held and outside any read section, so
+/// a hook may call back into the port.
 public final class Port: Sendable {
     public struct Hooks: Sendable {
         public var bridge: (@Sendable (_ network: UnsafeRawBufferPointer, _ token: UnsafeRawBufferPointer, _ security: UInt8) -> WasixErrno)?
@@ -27,17 +33,24 @@ public final class Port: Sendable {
         public init() {}
     }
 
-    private struct State {
-        var routes: RouteTable
-        var addresses: [CIDR] = []
+    /// What only writers touch, under the lock.
+    private struct Writer {
+        /// The large-form table readers last saw before the current one, brought up to date: the
+        /// next write changes and publishes it.
+        var spare: PortSnapshot?
+        var version: UInt64 = 0
     }
 
     public let mac: MACAddress
     public let enforceRoutes: Bool
     public let maxAddresses: Int
+    private let maxRoutes: Int
     private let clock: @Sendable () -> UInt64
     private let hooks: Hooks
-    private let state: Locked<State>
+    private let writer: Locked<Writer>
+    /// The current `PortSnapshot`, retained, as its address (0: nothing routed, no address; an
+    /// address because a pointer is not Sendable).
+    private let published = Atomic<UInt>(0)
     /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
     /// no clock reading.
     private let timeMatters = Atomic<Bool>(false)
@@ -48,7 +61,14 @@ public final class Port: Sendable {
         maxAddresses = configuration.maxAddresses
         clock = configuration.clock ?? { Syscalls.realtimeNanoseconds() }
         hooks = configuration.hooks
-        state = Locked(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
+        maxRoutes = configuration.maxRoutes
+        writer = Locked(Writer())
+    }
+
+    deinit {
+        if let raw = UnsafeRawPointer(bitPattern: published.load(ordering: .relaxed)) {
+            Unmanaged<PortSnapshot>.fromOpaque(raw).release()
+        }
     }
 
     // MARK: Routes
@@ -77,17 +97,17 @@ public final class Port: Sendable {
         let now = clock()
         if let expires, expires <= now { return .inval }
         let route = Route(destination: destination, router: nextHop, preferredUntil: preferred, expiresAt: expires)
-        return withState(at: now) { $0.routes.addRoute(route) }
+        return write(at: now) { $0.routes.addRoute(route) }
     }
 
     public func removeRoutes(to address: TaggedAddress) -> WasixErrno {
         guard let ip = address.ipAddress?.ip else { return .inval }
         let now = clock()
-        return withState(at: now) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
+        return write(at: now) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
     }
 
     public func clearRoutes() -> WasixErrno {
-        withState(at: nil) { $0.routes.removeAllRoutes() }
+        write(at: nil) { $0.routes.removeAllRoutes() }
         return .success
     }
 
@@ -95,56 +115,66 @@ public final class Port: Sendable {
     public func setGateway(_ router: TaggedAddress) -> WasixErrno {
         guard let address = router.ipAddress, Self.canRoute(via: address.ip) else { return .inval }
         let now = clock()
-        return withState(at: now) { $0.routes.setDefaultRoute(via: address) }
+        return write(at: now) { $0.routes.setDefaultRoute(via: address) }
     }
 
-    /// Calls `write` with the first `capacity` live routes in insertion order (with the lock
-    /// held: `write` must not call into the port) and returns how many routes there are.
+    /// Calls `write` with the first `capacity` live routes in insertion order (inside a read
+    /// section: `write` must not call into the port) and returns how many routes there are.
     public func listRoutes(capacity: Int, _ write: (_ index: Int, _ route: Route) -> Void) -> Int {
-        let now = clock()
-        return withState(at: now) { state in
+        read { snapshot, now in
+            guard let snapshot else { return 0 }
             var index = 0
-            state.routes.forEachRoute { route in
+            return snapshot.routes.forEachRoute(liveAt: now) { route in
                 guard index < capacity else { return false }
                 write(index, route)
                 index += 1
                 return true
             }
-            return state.routes.routeCount
         }
     }
 
     /// The route a datagram to `destination` takes, and whether it is deprecated.
     public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
         guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
-        return withLiveTable { routes, now in
-            guard let route = routes.longestMatchInPlace(for: address) else { return .failure(.netunreach) }
+        return read { snapshot, now in
+            guard let route = snapshot?.routes.longestMatch(for: address, at: now) else { return .failure(.netunreach) }
             return .success((route, now.map(route.isDeprecated(at:)) ?? false))
-        }
-    }
-
-    /// Runs `query` on the routing table, with the lock held, once what is gone at the current
-    /// instant has been dropped. The clock is read (never under the lock) only while some route
-    /// has a lifetime; `now` is nil when none has.
-    private func withLiveTable<Answer: Sendable>(_ query: @Sendable (inout RouteTable, _ now: UInt64?) -> Answer) -> Answer {
-        var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
-        while true {
-            let answer = state.withLock { state -> Answer? in
-                if state.routes.routesWithLifetimes > 0 {
-                    guard let now else { return nil }
-                    expire(&state, at: now)
-                }
-                return query(&state.routes, now)
-            }
-            if let answer { return answer }
-            now = clock()  // a route with a lifetime came in meanwhile: read the clock unlocked, then again
         }
     }
 
     /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): the cheap form
     /// of `lookup`, for the per-datagram path.
     public func hasRoute(to address: IPAddress) -> Bool {
-        withLiveTable { routes, _ in routes.reaches(address) }
+        read { snapshot, now in snapshot?.routes.reaches(address, at: now) ?? false }
+    }
+
+    /// `lookup`'s route with the version of the state that answered (for the concurrency tests).
+    func versionedLookup(_ address: IPAddress) -> (version: UInt64, route: Route?) {
+        read { snapshot, now in (snapshot?.version ?? 0, snapshot?.routes.longestMatch(for: address, at: now)) }
+    }
+
+    /// Runs `query` on the published state (nil: empty) inside a read section: no lock, and the
+    /// state cannot be freed meanwhile. The clock is read (never inside the section) only while
+    /// some route has a lifetime; `now` is nil when none has, and every answer is exact at `now`
+    /// (wasixnet.h [port.lifetimes]): expired routes no writer has dropped yet are skipped.
+    @inline(__always)
+    private func read<Answer>(_ query: (PortSnapshot?, _ now: UInt64?) -> Answer) -> Answer {
+        var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
+        while true {
+            let answer: Answer? = ReadSection.withReadSection {
+                guard let raw = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent)) else {
+                    return query(nil, now)
+                }
+                // Borrowed, not retained: a retain would write the snapshot's reference count, one
+                // cache line for every reader of the port; the read section keeps it alive instead.
+                return Unmanaged<PortSnapshot>.fromOpaque(raw)._withUnsafeGuaranteedRef { snapshot in
+                    if now == nil && snapshot.routes.routesWithLifetimes > 0 { return nil }
+                    return query(snapshot, now)
+                }
+            }
+            if let answer { return answer }
+            now = clock()  // a route with a lifetime came in meanwhile: read the clock, then again
+        }
     }
 
     // MARK: Own addresses
@@ -156,7 +186,7 @@ public final class Port: Sendable {
         case .failure(let error): return error
         }
         guard !address.address.ip.isUnspecified, !address.address.ip.isMulticast else { return .inval }
-        return withState(at: nil) { state in
+        return write(at: nil) { state in
             guard !state.addresses.contains(where: { $0.address.ip == address.address.ip }) else { return .exist }
             guard state.addresses.count < maxAddresses else { return .nomem }
             state.addresses.append(address)
@@ -167,7 +197,7 @@ public final class Port: Sendable {
 
     public func removeAddress(_ tagged: TaggedAddress) -> WasixErrno {
         guard let ip = tagged.ipAddress?.ip else { return .inval }
-        return withState(at: nil) { state in
+        return write(at: nil) { state in
             guard let index = state.addresses.firstIndex(where: { $0.address.ip == ip }) else { return .noent }
             state.routes.removeOnLink(state.addresses.remove(at: index).network)
             return .success
@@ -175,7 +205,7 @@ public final class Port: Sendable {
     }
 
     public func clearAddresses() -> WasixErrno {
-        withState(at: nil) { state in
+        write(at: nil) { state in
             for address in state.addresses { state.routes.removeOnLink(address.network) }
             state.addresses.removeAll()
         }
@@ -184,9 +214,10 @@ public final class Port: Sendable {
 
     /// Like `listRoutes`, for the own addresses.
     public func listAddresses(capacity: Int, _ write: (_ index: Int, _ address: CIDR) -> Void) -> Int {
-        withState(at: nil) { state in
-            for (index, address) in state.addresses.prefix(capacity).enumerated() { write(index, address) }
-            return state.addresses.count
+        read { snapshot, _ in
+            guard let snapshot else { return 0 }
+            for (index, address) in snapshot.addresses.prefix(capacity).enumerated() { write(index, address) }
+            return snapshot.addresses.count
         }
     }
 
@@ -205,21 +236,41 @@ public final class Port: Sendable {
 
     // MARK: Helpers
 
-    /// Runs `body` on the state with the lock held, after dropping what expired by `now` (nil:
-    /// the body does not depend on lifetimes).
-    private func withState<Result>(at now: UInt64?, _ body: (inout State) -> Result) -> Result {
-        state.withLock { state in
-            if let now { expire(&state, at: now) }
-            let result = body(&state)
-            timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+    /// Makes the change `body` describes (after dropping what expired by `now`; nil: the change
+    /// does not depend on lifetimes) and publishes its result, atomically to every reader. `body`
+    /// must be a function of the state alone: on a large table it runs twice, on the copy that is
+    /// published and then, once no reader can see it any more, on the one it replaced.
+    private func write<Result>(at now: UInt64?, _ body: (PortSnapshot) -> Result) -> Result {
+        writer.withLock { writer in
+            // Only writers store it, under this lock.
+            let previous = UnsafeRawPointer(bitPattern: published.load(ordering: .relaxed))
+            let next: PortSnapshot
+            if let spare = writer.spare {
+                next = spare
+                writer.spare = nil
+            } else if let previous {
+                next = PortSnapshot(copying: Unmanaged<PortSnapshot>.fromOpaque(previous).takeUnretainedValue())
+            } else {
+                next = PortSnapshot(maxRoutes: maxRoutes)
+            }
+            if let now { next.routes.expireRoutes(at: now) }
+            let result = body(next)
+            writer.version += 1
+            next.version = writer.version
+            let address = next.isEmpty ? 0 : UInt(bitPattern: Unmanaged.passRetained(next).toOpaque())
+            published.store(address, ordering: .sequentiallyConsistent)
+            timeMatters.store(next.routes.routesWithLifetimes > 0, ordering: .relaxed)
+            guard let previous else { return result }
+            ReadSection.waitForReaders()
+            let replaced = Unmanaged<PortSnapshot>.fromOpaque(previous).takeRetainedValue()
+            if !next.routes.isCompact && !replaced.routes.isCompact && !next.isEmpty {
+                if let now { replaced.routes.expireRoutes(at: now) }
+                _ = body(replaced)
+                replaced.version = next.version
+                writer.spare = replaced
+            }
             return result
         }
-    }
-
-    private func expire(_ state: inout State, at now: UInt64) {
-        guard let next = state.routes.nextExpiry, next <= now else { return }
-        state.routes.expireRoutes(at: now)
-        timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
     }
 
     /// A next hop must be one host: not 0.0.0.0 / ::, not multicast, not the broadcast address.

@@ -40,6 +40,10 @@ public struct RouteTable {
     private var expiries = ExpiryQueue()
 
     public private(set) var routeCount = 0
+    /// Own prefixes held (each once, whatever its reference count).
+    private(set) var onLinkCount = 0
+    /// Routes and own prefixes: what decides the port's form (`SizedRouteTable`).
+    var entryCount: Int { routeCount + onLinkCount }
     /// Live routes with a preferred_until or an expires_at: while 0, time does not matter.
     public var routesWithLifetimes: Int { lifetimes.count }
     private var routesWithExpiry = 0
@@ -73,6 +77,50 @@ public struct RouteTable {
     /// Whether any route or own prefix leads to `address`: the cheap form of `longestMatch`, in
     /// place for the same reason as `longestMatchInPlace`, for the per-datagram path.
     public mutating func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }
+
+    /// `longestMatch(for:)` among what is live at `now` (nil: lifetimes ignored), for readers that
+    /// may not drop expired routes themselves. Only when the best match has expired does it search
+    /// again, prefix length by prefix length through the exact-match indexes: that costs at most
+    /// one probe per length, whatever the number of routes (wasixnet.h [port.lookup]).
+    @inline(__always)
+    public func longestMatch(for address: IPAddress, liveAt now: UInt64?) -> Route? {
+        guard let route = longestMatch(for: address) else { return nil }
+        guard let now, let expiresAt = route.expiresAt, expiresAt <= now else { return route }
+        return longestLiveMatch(for: address, at: now)
+    }
+
+    private func longestLiveMatch(for address: IPAddress, at now: UInt64) -> Route? {
+        for length in stride(from: address.family.width, through: 0, by: -1) {
+            let network = Network(address, prefixLength: UInt8(length))
+            if let id = routeID(for: network), lifetimes[id]?.expiresAt.map({ now < $0 }) ?? true { return route(of: id) }
+            if let id = onLinkID(for: network) { return route(of: id) }
+        }
+        return nil
+    }
+
+    /// Calls `body` with each route live at `now` in insertion order until it returns false;
+    /// returns how many routes are live at `now`.
+    public func forEachRoute(liveAt now: UInt64?, _ body: (Route) -> Bool) -> Int {
+        guard let now, let next = nextExpiry, next <= now else {
+            forEachRoute(body)
+            return routeCount
+        }
+        var live = 0, calling = true
+        forEachRoute { route in
+            if route.expiresAt.map({ now < $0 }) ?? true {
+                live += 1
+                if calling { calling = body(route) }
+            }
+            return true
+        }
+        return live
+    }
+
+    /// The own prefixes with how many own addresses lie in each, for a move to the other form.
+    var onLinkPrefixes: [(network: Network, references: UInt32)] {
+        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
+        return ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
+    }
 
     /// Calls `body` with each route in insertion order until it returns false.
     public func forEachRoute(_ body: (Route) -> Bool) {
@@ -146,13 +194,9 @@ public struct RouteTable {
     /// Removes every route, keeping the own prefixes: the table is rebuilt from those rather
     /// than emptied route by route.
     public mutating func removeAllRoutes() {
-        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
-        let onLink = ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
+        let onLink = onLinkPrefixes
         self = RouteTable(maxRoutes: maxRoutes)
-        for (network, references) in onLink {
-            addOnLink(network)
-            adjustReferences(of: onLinkID(for: network)!, by: Int32(references) - 1)
-        }
+        for (network, references) in onLink { addOnLink(network, references: references) }
     }
 
     /// Removes the routes that are gone at `now` (expires_at <= now).
@@ -166,19 +210,23 @@ public struct RouteTable {
     // MARK: Own prefixes
 
     /// Makes `network` on-link (once per own address in it: it stays until each is removed).
-    public mutating func addOnLink(_ network: Network) {
+    public mutating func addOnLink(_ network: Network, references: UInt32 = 1) {
         if let id = onLinkID(for: network) {
-            adjustReferences(of: id, by: 1)
+            adjustReferences(of: id, by: Int32(references))
             return
         }
         let id = insert(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
                         isRoute: false)
-        adjustReferences(of: id, by: 1)
+        onLinkCount += 1
+        adjustReferences(of: id, by: Int32(references))
     }
 
     public mutating func removeOnLink(_ network: Network) {
         guard let id = onLinkID(for: network) else { return }
-        if adjustReferences(of: id, by: -1) == 0 { remove(id) }
+        if adjustReferences(of: id, by: -1) == 0 {
+            remove(id)
+            onLinkCount -= 1
+        }
     }
 
     // MARK: Entries across families

@@ -1,0 +1,282 @@
+/// A small port's routing table: its routes and own prefixes, both families, in one short array of
+/// 56-byte entries, searched linearly.
+///
+/// Why a short array: a typical guest has under ten entries, and for those a scan of one or two
+/// cache lines answers as fast as the trie's two dependent loads (measured: `make bench`, the
+/// compact-form rows), while the trie's 4096-slot root alone costs 16 KiB a family. FreeBSD picks
+/// the same way (`bsearch4` under ~16 routes). Past `SizedRouteTable.compactLimit` entries the
+/// port moves to `RouteTable`.
+///
+/// Same rules and answers as `RouteTable` (wasixnet.h [port.lookup], [port.lifetimes]), and the
+/// same division of labour: `Port` validates, this enforces what a table must. Routes keep their
+/// insertion order in the array; own prefixes sit among them and are skipped by the lists.
+/// Lookups take the instant (`now`) and skip what is gone at it, so an answer is exact even when
+/// no writer has dropped an expired route yet.
+struct CompactRouteTable {
+    struct Entry {
+        /// IPv6 bits as two halves (not a UInt128, whose 16-byte alignment would pad the entry to 64).
+        var destinationHigh: UInt64, destinationLow: UInt64
+        var routerHigh: UInt64, routerLow: UInt64
+        var preferredUntil: UInt64, expiresAt: UInt64
+        /// An own prefix: how many own addresses lie in it.
+        var references: UInt32
+        var prefixLength: UInt8
+        var flags: Flags
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        static let v6 = Flags(rawValue: 1)
+        static let route = Flags(rawValue: 2)
+        static let router = Flags(rawValue: 4)
+        static let preferredUntil = Flags(rawValue: 8)
+        static let expiresAt = Flags(rawValue: 16)
+        /// `scopes` holds this entry's IPv6 flow infos and scope ids (rare: kept aside).
+        static let scopes = Flags(rawValue: 32)
+    }
+
+    /// Flow info and scope id of an IPv6 entry's destination and router, for the entries flagged
+    /// `.scopes`, in the same order as they appear in `entries`.
+    private struct Scopes {
+        var destination: (flowInfo: UInt32, scopeID: UInt32)
+        var router: (flowInfo: UInt32, scopeID: UInt32)
+    }
+
+    private(set) var entries: [Entry] = []
+    private var scopes: [Scopes] = []
+    private(set) var routeCount = 0
+    private(set) var routesWithLifetimes = 0
+    /// The earliest expires_at of any route (UInt64.max: none).
+    private(set) var earliestExpiry = UInt64.max
+
+    var entryCount: Int { entries.count }
+
+    // MARK: Queries
+
+    /// The best live entry for `address` at `now` (nil: lifetimes ignored, none being kept).
+    @inline(__always)
+    func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
+        let index = matchIndex(for: address, at: now)
+        return index < 0 ? nil : route(at: index)
+    }
+
+    @inline(__always)
+    func reaches(_ address: IPAddress, at now: UInt64?) -> Bool { matchIndex(for: address, at: now) >= 0 }
+
+    /// Calls `body` with each route live at `now`, in insertion order, until it returns false;
+    /// returns how many routes are live at `now`.
+    func forEachRoute(liveAt now: UInt64?, _ body: (Route) -> Bool) -> Int {
+        var live = 0, calling = true
+        for index in entries.indices where entries[index].flags.contains(.route) && isLive(entries[index], at: now) {
+            live += 1
+            if calling { calling = body(route(at: index)) }
+        }
+        return live
+    }
+
+    /// The explicit routes and the own prefixes (with their reference counts), for a move to the
+    /// other form.
+    var routes: [Route] { entries.indices.filter { entries[$0].flags.contains(.route) }.map(route(at:)) }
+    var onLinkPrefixes: [(network: Network, references: UInt32)] {
+        entries.indices.filter { !entries[$0].flags.contains(.route) }.map { (route(at: $0).destination.network, entries[$0].references) }
+    }
+
+    @inline(__always)
+    private func isLive(_ entry: Entry, at now: UInt64?) -> Bool {
+        guard let now, entry.flags.contains(.expiresAt) else { return true }
+        return now < entry.expiresAt
+    }
+
+    /// Index of the longest live prefix covering `address`, an explicit route winning over an own
+    /// prefix of the same length; -1 for none.
+    @inline(__always)
+    private func matchIndex(for address: IPAddress, at now: UInt64?) -> Int {
+        let wantV6 = address.family == .v6
+        let high = UInt64(truncatingIfNeeded: address.bits >> 64), low = UInt64(truncatingIfNeeded: address.bits)
+        return entries.withUnsafeBufferPointer { entries in
+            var best = -1, bestRank = -1
+            for index in 0..<entries.count {
+                let entry = entries[index]
+                guard entry.flags.contains(.v6) == wantV6 else { continue }
+                let rank = Int(entry.prefixLength) &* 2 &+ (entry.flags.contains(.route) ? 1 : 0)
+                guard rank > bestRank, Self.covers(entry, high: high, low: low, v6: wantV6), isLive(entry, at: now) else { continue }
+                best = index
+                bestRank = rank
+            }
+            return best
+        }
+    }
+
+    @inline(__always)
+    private static func covers(_ entry: Entry, high: UInt64, low: UInt64, v6: Bool) -> Bool {
+        let length = Int(entry.prefixLength)
+        if !v6 {
+            let mask: UInt64 = length == 0 ? 0 : (0xffff_ffff &<< (32 &- length)) & 0xffff_ffff
+            return (low ^ entry.destinationLow) & mask == 0
+        }
+        let highMask: UInt64 = length == 0 ? 0 : length >= 64 ? .max : ~(UInt64.max >> length)
+        let lowMask: UInt64 = length <= 64 ? 0 : ~(UInt64.max >> (length - 64))
+        return (high ^ entry.destinationHigh) & highMask == 0 && (low ^ entry.destinationLow) & lowMask == 0
+    }
+
+    private func route(at index: Int) -> Route {
+        let entry = entries[index]
+        let family: IPAddress.Family = entry.flags.contains(.v6) ? .v6 : .v4
+        let scope = entry.flags.contains(.scopes) ? scopes[scopeSlot(of: index)] : nil
+        let destination = IPAddress(family: family, bits: UInt128(entry.destinationHigh) << 64 | UInt128(entry.destinationLow))
+        let router = IPAddress(family: family, bits: UInt128(entry.routerHigh) << 64 | UInt128(entry.routerLow))
+        return Route(
+            destination: CIDR(ScopedAddress(destination, flowInfo: scope?.destination.flowInfo ?? 0,
+                                            scopeID: scope?.destination.scopeID ?? 0),
+                              prefixLength: entry.prefixLength),
+            router: entry.flags.contains(.router)
+                ? ScopedAddress(router, flowInfo: scope?.router.flowInfo ?? 0, scopeID: scope?.router.scopeID ?? 0) : nil,
+            preferredUntil: entry.flags.contains(.preferredUntil) ? entry.preferredUntil : nil,
+            expiresAt: entry.flags.contains(.expiresAt) ? entry.expiresAt : nil)
+    }
+
+    private func scopeSlot(of index: Int) -> Int {
+        entries[..<index].reduce(0) { $0 + ($1.flags.contains(.scopes) ? 1 : 0) }
+    }
+
+    private func index(of network: Network, isRoute: Bool) -> Int? {
+        let bits = network.address.bits, v6 = network.address.family == .v6
+        return entries.firstIndex { entry in
+            entry.flags.contains(.route) == isRoute && entry.flags.contains(.v6) == v6
+                && entry.prefixLength == network.prefixLength
+                && entry.destinationHigh == UInt64(truncatingIfNeeded: bits >> 64)
+                && entry.destinationLow == UInt64(truncatingIfNeeded: bits)
+        }
+    }
+
+    // MARK: Changes
+
+    /// Adds `route` (no host bits). `.exist` if its prefix is routed already, `.nomem` when
+    /// `maxRoutes` routes are live.
+    mutating func addRoute(_ route: Route, maxRoutes: Int) -> WasixErrno {
+        guard index(of: route.destination.network, isRoute: true) == nil else { return .exist }
+        guard routeCount < maxRoutes else { return .nomem }
+        append(route, isRoute: true, references: 0)
+        return .success
+    }
+
+    /// Makes `router` the family's default route with no lifetimes, in the old one's place if
+    /// there is one (as `RouteTable.setDefaultRoute(via:)`).
+    mutating func setDefaultRoute(via router: ScopedAddress, maxRoutes: Int) -> WasixErrno {
+        let family = router.ip.family
+        let network = Network(IPAddress(family: family, bits: 0), prefixLength: 0)
+        let replacement = Route(destination: CIDR(ScopedAddress(network.address), prefixLength: 0), router: router)
+        guard let index = index(of: network, isRoute: true) else { return addRoute(replacement, maxRoutes: maxRoutes) }
+        replace(at: index, with: replacement)
+        return .success
+    }
+
+    /// Removes every route whose destination address is `address`; returns how many went.
+    mutating func removeRoutes(to address: IPAddress) -> Int {
+        var removed = 0
+        for length in 0...address.family.width {
+            let network = Network(address, prefixLength: UInt8(length))
+            guard network.address == address, let index = index(of: network, isRoute: true) else { continue }
+            remove(at: index)
+            removed += 1
+        }
+        return removed
+    }
+
+    mutating func removeAllRoutes() {
+        while let index = entries.firstIndex(where: { $0.flags.contains(.route) }) { remove(at: index) }
+    }
+
+    /// Drops the routes gone at `now`.
+    mutating func expireRoutes(at now: UInt64) {
+        guard earliestExpiry <= now else { return }
+        while let index = entries.firstIndex(where: { $0.flags.contains(.expiresAt) && $0.expiresAt <= now }) {
+            remove(at: index)
+        }
+    }
+
+    mutating func addOnLink(_ network: Network, references: UInt32 = 1) {
+        if let index = index(of: network, isRoute: false) {
+            entries[index].references += references
+        } else {
+            append(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
+                   isRoute: false, references: references)
+        }
+    }
+
+    mutating func removeOnLink(_ network: Network) {
+        guard let index = index(of: network, isRoute: false) else { return }
+        entries[index].references -= 1
+        if entries[index].references == 0 { remove(at: index) }
+    }
+
+    // MARK: Storage
+
+    private static func entry(_ route: Route, isRoute: Bool, references: UInt32) -> (Entry, Scopes?) {
+        let destination = route.destination.address, router = route.router
+        let v6 = destination.ip.family == .v6
+        var flags: Flags = isRoute ? .route : []
+        if v6 { flags.insert(.v6) }
+        if router != nil { flags.insert(.router) }
+        if route.preferredUntil != nil { flags.insert(.preferredUntil) }
+        if route.expiresAt != nil { flags.insert(.expiresAt) }
+        // As RouteTable: only IPv6 entries keep flow infos and scope ids.
+        var scopes: Scopes?
+        if v6 {
+            let candidate = Scopes(destination: (destination.flowInfo, destination.scopeID),
+                                   router: (router?.flowInfo ?? 0, router?.scopeID ?? 0))
+            if candidate.destination != (0, 0) || candidate.router != (0, 0) {
+                scopes = candidate
+                flags.insert(.scopes)
+            }
+        }
+        let routerBits = router?.ip.bits ?? 0
+        return (Entry(destinationHigh: UInt64(truncatingIfNeeded: destination.ip.bits >> 64),
+                      destinationLow: UInt64(truncatingIfNeeded: destination.ip.bits),
+                      routerHigh: UInt64(truncatingIfNeeded: routerBits >> 64), routerLow: UInt64(truncatingIfNeeded: routerBits),
+                      preferredUntil: route.preferredUntil ?? 0, expiresAt: route.expiresAt ?? 0,
+                      references: references, prefixLength: route.destination.prefixLength, flags: flags), scopes)
+    }
+
+    private mutating func append(_ route: Route, isRoute: Bool, references: UInt32) {
+        let (entry, scope) = Self.entry(route, isRoute: isRoute, references: references)
+        if let scope { scopes.append(scope) }
+        entries.append(entry)
+        count(entry, by: 1)
+    }
+
+    private mutating func replace(at index: Int, with route: Route) {
+        let old = entries[index]
+        let (entry, scope) = Self.entry(route, isRoute: old.flags.contains(.route), references: old.references)
+        let slot = scopeSlot(of: index)
+        switch (old.flags.contains(.scopes), scope) {
+        case (true, let scope?): scopes[slot] = scope
+        case (true, nil): scopes.remove(at: slot)
+        case (false, let scope?): scopes.insert(scope, at: slot)
+        case (false, nil): break
+        }
+        entries[index] = entry
+        count(old, by: -1)
+        count(entry, by: 1)
+    }
+
+    private mutating func remove(at index: Int) {
+        let old = entries[index]
+        if old.flags.contains(.scopes) { scopes.remove(at: scopeSlot(of: index)) }
+        entries.remove(at: index)
+        count(old, by: -1)
+        // Memory returns when routes go: an emptied array gives its buffer back.
+        if entries.isEmpty { entries = [] }
+        if scopes.isEmpty { scopes = [] }
+    }
+
+    private mutating func count(_ entry: Entry, by delta: Int) {
+        guard entry.flags.contains(.route) else { return }
+        routeCount += delta
+        if !entry.flags.isDisjoint(with: [.preferredUntil, .expiresAt]) { routesWithLifetimes += delta }
+        if entry.flags.contains(.expiresAt) {
+            earliestExpiry = delta > 0 ? min(earliestExpiry, entry.expiresAt)
+                : entries.reduce(UInt64.max) { $1.flags.contains(.expiresAt) && $1.flags.contains(.route) ? min($0, $1.expiresAt) : $0 }
+        }
+    }
+}
