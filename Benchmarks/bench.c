@@ -8,7 +8,11 @@
  *      the scan's array entry). Every looked-up answer in a sample is checked against the scan.
  *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
  *      the host-typed wasixnet_port_route_add.
- *   3. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
+ *   3. Readers in parallel on one port (a typical guest's, and one of 1k routes): lookups per second
+ *      from 2 threads against 1, and from 2 while a third adds and removes a route against 2 alone.
+ *   4. Memory per port with 20,000 live ports: typical, empty, and typical once its routes went
+ *      (baseline: malloc'd blocks of the target's size, measured the same way).
+ *   5. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
  *
  * Machines are shared and noisy: every figure is a median, of timed batches or of repetitions.
  * Progress goes to stderr, the table to stdout. Exit status 1 only when the library gives a wrong
@@ -17,6 +21,8 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -130,7 +136,7 @@ static uint64_t next_random(uint64_t *state)
 /* ------------------------------------------------------------------------------------------ */
 
 typedef enum { UNIT_NS, UNIT_RATE, UNIT_BYTES } unit_t;
-typedef enum { TARGET_NONE, TARGET_AT_MOST, TARGET_AT_LEAST, TARGET_RATIO_AT_MOST } target_kind_t;
+typedef enum { TARGET_NONE, TARGET_AT_MOST, TARGET_AT_LEAST, TARGET_RATIO_AT_MOST, TARGET_RATIO_AT_LEAST } target_kind_t;
 typedef struct target {
     target_kind_t kind;
     double value;
@@ -208,6 +214,9 @@ static void format_target(char *buf, size_t size, const row_t *r)
         break;
     case TARGET_RATIO_AT_MOST:
         snprintf(buf, size, "ratio <= %.3g %s", r->target.value, ratio <= r->target.value ? "ok" : "MISSED");
+        break;
+    case TARGET_RATIO_AT_LEAST:
+        snprintf(buf, size, "ratio >= %.3g %s", r->target.value, ratio >= r->target.value ? "ok" : "MISSED");
         break;
     }
 }
@@ -799,6 +808,271 @@ static void bench_guest_route_add(const dataset_t *d)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Ports at scale: RSS per port with 20,000 live ports                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+static wasixnet_addr_t v4_addr(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    wasixnet_addr_t addr;
+    memset(&addr, 0, sizeof addr);
+    addr.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    addr.u.inet4[0] = a, addr.u.inet4[1] = b, addr.u.inet4[2] = c, addr.u.inet4[3] = d;
+    return addr;
+}
+
+static wasixnet_addr_cidr_t v4_cidr(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t prefix)
+{
+    wasixnet_addr_cidr_t cidr;
+    memset(&cidr, 0, sizeof cidr);
+    cidr.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    cidr.u.inet4.addr[0] = a, cidr.u.inet4.addr[1] = b, cidr.u.inet4.addr[2] = c, cidr.u.inet4.addr[3] = d;
+    cidr.u.inet4.prefix = prefix;
+    return cidr;
+}
+
+/* 2001:db8:<group2>::/<prefix>, or fe80::<last> as an address. */
+static wasixnet_addr_cidr_t v6_cidr(uint16_t group2, uint8_t prefix)
+{
+    wasixnet_addr_cidr_t cidr;
+    memset(&cidr, 0, sizeof cidr);
+    cidr.tag = WASIXNET_ADDRESS_FAMILY_INET6;
+    uint8_t *o = cidr.u.inet6.addr.octets;
+    o[0] = 0x20, o[1] = 0x01, o[2] = 0x0d, o[3] = 0xb8, o[4] = (uint8_t)(group2 >> 8), o[5] = (uint8_t)group2;
+    cidr.u.inet6.prefix = prefix;
+    return cidr;
+}
+
+static void expect_ok(const char *call, wasixnet_errno_t err)
+{
+    if (err != WASIXNET_ESUCCESS) {
+        fprintf(stderr, "MISMATCH: %s answered %s\n", call, wasixnet_errno_name(err));
+        exit(1);
+    }
+}
+
+/* A typical guest's port (issue 11): one own IPv4 address /24, the gateway, three more IPv4
+ * routes, two IPv6 routes, one of them with a lifetime. Port `i` gets its own addresses. */
+static void set_up_typical_port(wasixnet_port_t *port, uint32_t i, wasixnet_timestamp_t expires)
+{
+    uint8_t b = (uint8_t)(i >> 8), c = (uint8_t)i;
+    wasixnet_addr_cidr_t own = v4_cidr(10, b, c, 5, 24);
+    wasixnet_addr_t gateway = v4_addr(10, b, c, 1), fe80;
+    memset(&fe80, 0, sizeof fe80);
+    fe80.tag = WASIXNET_ADDRESS_FAMILY_INET6;
+    fe80.u.inet6.octets[0] = 0xfe, fe80.u.inet6.octets[1] = 0x80, fe80.u.inet6.octets[15] = 1;
+    wasixnet_option_timestamp_t lifetime = {WASIXNET_OPTION_SOME, expires};
+    wasixnet_addr_cidr_t routes[3] = {v4_cidr(172, 16, 0, 0, 12), v4_cidr(192, 168, 0, 0, 16), v4_cidr(100, 64, 0, 0, 10)};
+    wasixnet_addr_cidr_t v6a = v6_cidr(0, 32), v6b = v6_cidr(1, 48);
+    expect_ok("addr_add", wasixnet_port_addr_add(port, &own));
+    expect_ok("gateway_set", wasixnet_port_gateway_set(port, &gateway));
+    for (int r = 0; r < 3; r++)
+        expect_ok("route_add", wasixnet_port_route_add(port, &routes[r], &gateway, &NO_LIFETIME, &NO_LIFETIME));
+    expect_ok("route_add v6", wasixnet_port_route_add(port, &v6a, &fe80, &NO_LIFETIME, &NO_LIFETIME));
+    expect_ok("route_add v6 lifetime", wasixnet_port_route_add(port, &v6b, &ON_LINK, &NO_LIFETIME, &lifetime));
+}
+
+enum { MANY_PORTS = 20000, PORT_MEMORY_REPS = 3 };
+
+static wasixnet_timestamp_t realtime_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (wasixnet_timestamp_t)ts.tv_sec * 1000000000u + (wasixnet_timestamp_t)ts.tv_nsec;
+}
+
+/* RSS growth per block for MANY_PORTS blocks of `size` bytes from malloc, each touched: what the
+ * same measurement gives for plain C memory of the target's size. */
+static double malloc_bytes_per_block(size_t size)
+{
+    void **blocks = xcalloc(MANY_PORTS, sizeof *blocks);
+    release_free_memory();
+    long before = resident_bytes();
+    for (size_t i = 0; i < MANY_PORTS; i++) {
+        blocks[i] = malloc(size);
+        if (!blocks[i])
+            exit(2);
+        memset(blocks[i], 1, size);
+    }
+    double per = (double)(resident_bytes() - before) / MANY_PORTS;
+    for (size_t i = 0; i < MANY_PORTS; i++)
+        free(blocks[i]);
+    free(blocks);
+    return per;
+}
+
+static void bench_port_memory(void)
+{
+    wasixnet_port_t **ports = xcalloc(MANY_PORTS, sizeof *ports);
+    double empty[PORT_MEMORY_REPS], typical[PORT_MEMORY_REPS], cleared[PORT_MEMORY_REPS];
+    double base_small[PORT_MEMORY_REPS], base_large[PORT_MEMORY_REPS];
+    wasixnet_timestamp_t expires = realtime_now() + 3600ull * 1000000000ull;
+    for (size_t r = 0; r < PORT_MEMORY_REPS; r++) {
+        base_small[r] = malloc_bytes_per_block(256);
+        base_large[r] = malloc_bytes_per_block(1024);
+        release_free_memory();
+        long before = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            ports[i] = port_new(NULL, 0);
+        long made = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            set_up_typical_port(ports[i], i, expires);
+        long set_up = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++) {
+            expect_ok("route_clear", wasixnet_port_route_clear(ports[i]));
+            expect_ok("addr_clear", wasixnet_port_addr_clear(ports[i]));
+        }
+        release_free_memory();
+        long after_clear = resident_bytes();
+        empty[r] = (double)(made - before) / MANY_PORTS;
+        typical[r] = (double)(set_up - before) / MANY_PORTS;
+        cleared[r] = (double)(after_clear - before) / MANY_PORTS;
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            wasixnet_port_free(ports[i]);
+    }
+    free(ports);
+    double small = median(base_small, PORT_MEMORY_REPS), large = median(base_large, PORT_MEMORY_REPS);
+    add_row("typical port, RSS per port at 20k ports", UNIT_BYTES, median(typical, PORT_MEMORY_REPS), large,
+            "C malloc(1024)", (target_t){TARGET_AT_MOST, 1024});
+    add_row("empty port, RSS per port at 20k ports", UNIT_BYTES, median(empty, PORT_MEMORY_REPS), small,
+            "C malloc(256)", (target_t){TARGET_AT_MOST, 256});
+    add_row("typical port once its routes go", UNIT_BYTES, median(cleared, PORT_MEMORY_REPS), small,
+            "C malloc(256)", (target_t){TARGET_AT_MOST, 256});
+    add_note("note: port memory is RSS growth over %d live ports (own /24, gateway, 3 IPv4 routes, 2 IPv6, one "
+             "with a lifetime), median of %d; baselines are malloc'd blocks measured the same way\n",
+             MANY_PORTS, PORT_MEMORY_REPS);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Readers in parallel on one port, alone and with a writer                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+enum { SCALING_REPS = 7, SCALING_MS = 200, SCALING_BATCH = 1000 };
+
+typedef struct parallel {
+    wasixnet_port_t *port;
+    const wasixnet_addr_t *dest;
+    size_t dest_mask;
+    _Atomic int stop;
+} parallel_t;
+
+typedef struct worker {
+    parallel_t *shared;
+    uint64_t done;
+    pthread_t thread;
+} worker_t;
+
+static void *reader_main(void *arg)
+{
+    worker_t *w = arg;
+    parallel_t *p = w->shared;
+    wasixnet_route_t out;
+    uint64_t acc = 0, i = (uint64_t)(uintptr_t)w * 7919;
+    while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        for (int k = 0; k < SCALING_BATCH; k++, i++)
+            acc += wasixnet_port_route_lookup(p->port, &p->dest[i & p->dest_mask], &out, NULL);
+        w->done += SCALING_BATCH;
+    }
+    sink += acc;
+    return NULL;
+}
+
+/* Adds and removes one route, over and over: the table changes under the readers. */
+static void *writer_main(void *arg)
+{
+    worker_t *w = arg;
+    parallel_t *p = w->shared;
+    wasixnet_addr_cidr_t cidr = v4_cidr(10, 250, 0, 0, 16);
+    wasixnet_addr_t address = v4_addr(10, 250, 0, 0);
+    while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        expect_ok("writer route_add", wasixnet_port_route_add(p->port, &cidr, &ON_LINK, &NO_LIFETIME, &NO_LIFETIME));
+        expect_ok("writer route_remove", wasixnet_port_route_remove(p->port, &address));
+        w->done += 2;
+    }
+    return NULL;
+}
+
+/* Lookups per second on `port` from `readers` threads together (with a writer busy if asked). */
+static double parallel_lookups_per_s(parallel_t *p, int readers, bool with_writer, double *writes_per_s)
+{
+    worker_t workers[3];
+    memset(workers, 0, sizeof workers);
+    atomic_store(&p->stop, 0);
+    uint64_t t0 = now_ns();
+    for (int t = 0; t < readers + (with_writer ? 1 : 0); t++) {
+        workers[t].shared = p;
+        if (pthread_create(&workers[t].thread, NULL, t < readers ? reader_main : writer_main, &workers[t]) != 0)
+            exit(2);
+    }
+    struct timespec pause = {0, SCALING_MS * 1000000L};
+    nanosleep(&pause, NULL);
+    atomic_store(&p->stop, 1);
+    uint64_t lookups = 0;
+    for (int t = 0; t < readers + (with_writer ? 1 : 0); t++) {
+        pthread_join(workers[t].thread, NULL);
+        if (t < readers)
+            lookups += workers[t].done;
+    }
+    double seconds = (double)(now_ns() - t0) / 1e9;
+    if (writes_per_s)
+        *writes_per_s = with_writer ? (double)workers[readers].done / seconds : 0;
+    return (double)lookups / seconds;
+}
+
+static void bench_reader_scaling(wasixnet_port_t *port, const wasixnet_addr_t *dest, size_t dest_count,
+                                 const char *label)
+{
+    parallel_t p = {.port = port, .dest = dest, .dest_mask = dest_count - 1};
+    double one[SCALING_REPS], two[SCALING_REPS], busy[SCALING_REPS], writes[SCALING_REPS];
+    double scale[SCALING_REPS], kept[SCALING_REPS];
+    for (size_t r = 0; r < SCALING_REPS; r++) { /* interleaved, so drift hits all three alike */
+        one[r] = parallel_lookups_per_s(&p, 1, false, NULL);
+        two[r] = parallel_lookups_per_s(&p, 2, false, NULL);
+        busy[r] = parallel_lookups_per_s(&p, 2, true, &writes[r]);
+        scale[r] = two[r] / one[r];
+        kept[r] = busy[r] / two[r];
+    }
+    char what[64];
+    double m_one = median(one, SCALING_REPS), m_two = median(two, SCALING_REPS), m_busy = median(busy, SCALING_REPS);
+    snprintf(what, sizeof what, "lookups/s, 2 readers, %s", label);
+    add_row(what, UNIT_RATE, m_two, m_one, "1 reader", (target_t){TARGET_RATIO_AT_LEAST, 1.7});
+    snprintf(what, sizeof what, "lookups/s, 2 readers + writer, %s", label);
+    add_row(what, UNIT_RATE, m_busy, m_two, "2 readers alone", (target_t){TARGET_RATIO_AT_LEAST, 0.55});
+    add_note("note: %s: paired ratios (median of %d runs of %d ms): 2 readers / 1 = %.2f, with a writer / without = "
+             "%.2f; the writer made %.2f M route adds+removes/s\n", label, SCALING_REPS, SCALING_MS,
+             median(scale, SCALING_REPS), median(kept, SCALING_REPS), median(writes, SCALING_REPS) / 1e6);
+}
+
+/* The typical port and a 1k-route one, each read by 1 and 2 threads, then 2 with a writer. */
+static void bench_readers(const dataset_t *small)
+{
+    wasixnet_port_t *typical = port_new(NULL, 0);
+    set_up_typical_port(typical, 1, realtime_now() + 3600ull * 1000000000ull);
+    /* Destinations spread over the typical port's routes and beyond. */
+    enum { TYPICAL_DESTS = 256 };
+    wasixnet_addr_t *dest = xcalloc(TYPICAL_DESTS, sizeof *dest);
+    uint64_t rng = 99;
+    for (size_t i = 0; i < TYPICAL_DESTS; i++) {
+        uint64_t x = next_random(&rng);
+        static const uint8_t firsts[] = {10, 172, 192, 100, 8, 203};
+        dest[i] = v4_addr(firsts[x % 6], (uint8_t)(x >> 8), (uint8_t)(x >> 16), (uint8_t)(x >> 24));
+        if (i % 4 == 3) { /* a quarter IPv6, inside 2001:db8::/32 */
+            memset(&dest[i], 0, sizeof dest[i]);
+            dest[i].tag = WASIXNET_ADDRESS_FAMILY_INET6;
+            uint8_t *o = dest[i].u.inet6.octets;
+            o[0] = 0x20, o[1] = 0x01, o[2] = 0x0d, o[3] = 0xb8, o[5] = (uint8_t)(x & 1), o[15] = (uint8_t)(x >> 32);
+        }
+    }
+    bench_reader_scaling(typical, dest, TYPICAL_DESTS, "typical port");
+    wasixnet_port_free(typical);
+    free(dest);
+
+    wasixnet_port_t *thousand = port_new(fixed_clock, small->n + 1);
+    fill_host(thousand, small->cidrs, small->n);
+    bench_reader_scaling(thousand, small->dest, DEST_COUNT, small->label);
+    wasixnet_port_free(thousand);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* A trivial call against a no-op C function in a .so                                         */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -906,25 +1180,32 @@ int main(void)
     const table_targets_t ipv4_1m = {{TARGET_AT_MOST, 25}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
     const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
 
+    /* WASIXNET_BENCH_ONLY=ports: only the 1k table, the parallel readers and the port memory. */
+    const char *only = getenv("WASIXNET_BENCH_ONLY");
+    bool ports_only = only && strcmp(only, "ports") == 0;
+
     dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
     warm_up(&small);
-    bench_table(&small, untargeted, false); /* kept for the guest adds */
+    bench_table(&small, untargeted, false); /* kept for the guest adds and the parallel readers */
+    if (!ports_only) {
+        dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
+        bench_table(&medium, untargeted, true);
 
-    dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
-    bench_table(&medium, untargeted, true);
+        dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
+        bench_table(&large, ipv4_1m, false);
+        dataset_free(&large);
 
-    dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
-    bench_table(&large, ipv4_1m, false);
-    dataset_free(&large);
+        dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
+        bench_table(&v6, ipv6_100k, false);
+        dataset_free(&v6);
 
-    dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
-    bench_table(&v6, ipv6_100k, false);
-    dataset_free(&v6);
-
-    bench_guest_route_add(&small);
-    bench_guest_route_add(&medium);
+        bench_guest_route_add(&small);
+        bench_guest_route_add(&medium);
+        dataset_free(&medium);
+    }
+    bench_readers(&small);
+    bench_port_memory();
     dataset_free(&small);
-    dataset_free(&medium);
 
     bench_trivial_call();
     add_note("note: one dependent random read from 64 MB on this machine (pointer chase): %.1f ns median\n",

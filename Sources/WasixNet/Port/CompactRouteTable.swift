@@ -54,14 +54,16 @@ struct CompactRouteTable {
     // MARK: Queries
 
     /// The best live entry for `address` at `now` (nil: lifetimes ignored, none being kept).
+    /// Mutating in name only, as `RouteTable.longestMatchInPlace`: called on a table in place, the
+    /// compiler does not copy it (and retain its arrays) first. It writes nothing.
     @inline(__always)
-    func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
+    mutating func longestMatchInPlace(for address: IPAddress, at now: UInt64?) -> Route? {
         let index = matchIndex(for: address, at: now)
         return index < 0 ? nil : route(at: index)
     }
 
     @inline(__always)
-    func reaches(_ address: IPAddress, at now: UInt64?) -> Bool { matchIndex(for: address, at: now) >= 0 }
+    mutating func reachesInPlace(_ address: IPAddress, at now: UInt64?) -> Bool { matchIndex(for: address, at: now) >= 0 }
 
     /// Calls `body` with each route live at `now`, in insertion order, until it returns false;
     /// returns how many routes are live at `now`.

@@ -153,6 +153,20 @@ public final class Port: Sendable {
         read { snapshot, now in (snapshot?.version ?? 0, snapshot?.routes.longestMatch(for: address, at: now)) }
     }
 
+    /// The route list with the version of the state it came from (for the concurrency tests).
+    func versionedRoutes() -> (version: UInt64, routes: [Route]) {
+        read { snapshot, now in
+            var routes: [Route] = []
+            _ = snapshot?.routes.forEachRoute(liveAt: now) { routes.append($0); return true }
+            return (snapshot?.version ?? 0, routes)
+        }
+    }
+
+    /// Whether the table is in its short-array form (for the tests of the move between forms).
+    var hasCompactTable: Bool {
+        read { snapshot, _ in snapshot?.routes.isCompact ?? true }
+    }
+
     /// Runs `query` on the published state (nil: empty) inside a read section: no lock, and the
     /// state cannot be freed meanwhile. The clock is read (never inside the section) only while
     /// some route has a lifetime; `now` is nil when none has, and every answer is exact at `now`
@@ -161,19 +175,24 @@ public final class Port: Sendable {
     private func read<Answer>(_ query: (PortSnapshot?, _ now: UInt64?) -> Answer) -> Answer {
         var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
         while true {
-            let answer: Answer? = ReadSection.withReadSection {
-                guard let raw = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent)) else {
-                    return query(nil, now)
-                }
-                // Borrowed, not retained: a retain would write the snapshot's reference count, one
-                // cache line for every reader of the port; the read section keeps it alive instead.
-                return Unmanaged<PortSnapshot>.fromOpaque(raw)._withUnsafeGuaranteedRef { snapshot in
-                    if now == nil && snapshot.routes.routesWithLifetimes > 0 { return nil }
-                    return query(snapshot, now)
-                }
+            let section = ReadSection.enter()
+            guard let raw = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent)) else {
+                let answer = query(nil, now)
+                ReadSection.exit(section)
+                return answer
             }
-            if let answer { return answer }
-            now = clock()  // a route with a lifetime came in meanwhile: read the clock, then again
+            // Borrowed, not retained: a retain would write the snapshot's reference count, one
+            // cache line for every reader of the port; the read section keeps it alive instead.
+            let snapshot = Unmanaged<PortSnapshot>.fromOpaque(raw)
+            if now != nil || !snapshot._withUnsafeGuaranteedRef({ $0.routes.routesWithLifetimes > 0 }) {
+                let answer = snapshot._withUnsafeGuaranteedRef { query($0, now) }
+                ReadSection.exit(section)
+                return answer
+            }
+            // A route with a lifetime came in meanwhile: read the clock (outside the section),
+            // then look again.
+            ReadSection.exit(section)
+            now = clock()
         }
     }
 

@@ -4,8 +4,8 @@ import CWasixNetSystem
 /// of a read-copy-update scheme, as Linux's fib_trie and DPDK's rte_lpm readers use (wasixnet.h
 /// [port.concurrency]).
 ///
-/// A writer publishes a new immutable table with one atomic store; a reader, inside
-/// `withReadSection`, loads whatever table is published and uses it without a lock. Before a
+/// A writer publishes a new immutable table with one atomic store; a reader, between `enter()`
+/// and `exit(_:)`, loads whatever table is published and uses it without a lock. Before a
 /// writer frees (or reuses) a table it replaced, it calls `waitForReaders()`, which returns once
 /// every read section open at the call has closed: no reader can still hold the old table.
 ///
@@ -22,12 +22,12 @@ import CWasixNetSystem
 /// Rules: a read section must not call `waitForReaders()` (it would wait for itself), nor
 /// anything that may (a port's writes), nor the embedder's clock or hooks.
 enum ReadSection {
+    /// Opens a read section; pass what it returns to `exit` to close it.
     @inline(__always)
-    static func withReadSection<Result>(_ body: () -> Result) -> Result {
-        let token = CWasixNetSystem_read_enter()
-        defer { CWasixNetSystem_read_exit(token) }
-        return body()
-    }
+    static func enter() -> UInt32 { CWasixNetSystem_read_enter() }
+
+    @inline(__always)
+    static func exit(_ token: UInt32) { CWasixNetSystem_read_exit(token) }
 
     static func waitForReaders() { CWasixNetSystem_wait_for_readers() }
 }
