@@ -68,6 +68,24 @@ import Testing
         #expect(port.lookupRoute(v4(10, 0, 0, 77))?.destination.prefixLength == 0)
     }
 
+    /// The short array's entry stays at 56 bytes (a typical port's seven fit the 1 KiB budget).
+    @Test func compactEntriesStayAt56Bytes() {
+        #expect(MemoryLayout<CompactRouteTable.Entry>.stride == 56)
+    }
+
+    /// The short array keeps lookup order (longest first) apart from list order (insertion).
+    @Test func listOrderIsInsertionOrderWhateverTheLengths() {
+        let port = makePort()
+        let added: [(IPAddress, UInt8)] = [(v4(10, 0, 0, 0), 8), (v4(10, 1, 1, 0), 24), (v4(0, 0, 0, 0), 0),
+                                           (v4(10, 1, 0, 0), 16), (v4(10, 1, 1, 1), 32)]
+        for (address, length) in added { #expect(port.addRoute(address, length) == .success) }
+        #expect(port.routes.map(\.destination.prefixLength) == added.map(\.1))
+        #expect(port.lookupRoute(v4(10, 1, 1, 1))?.destination.prefixLength == 32)
+        #expect(port.lookupRoute(v4(10, 1, 1, 2))?.destination.prefixLength == 24)
+        #expect(port.lookupRoute(v4(10, 1, 2, 2))?.destination.prefixLength == 16)
+        #expect(port.lookupRoute(v4(11, 1, 2, 2))?.destination.prefixLength == 0)
+    }
+
     /// An emptied port holds no table at all: memory returns when routes go.
     @Test func anEmptiedPortHoldsNoTable() {
         let port = makePort()

@@ -1,5 +1,5 @@
 /// A small port's routing table: its routes and own prefixes, both families, in one short array of
-/// 56-byte entries, searched linearly.
+/// 56-byte entries, searched linearly in lookup order.
 ///
 /// Why a short array: a typical guest has under ten entries, and for those a scan of one or two
 /// cache lines answers as fast as the trie's two dependent loads (measured: `make bench`, the
@@ -8,8 +8,11 @@
 /// port moves to `RouteTable`.
 ///
 /// Same rules and answers as `RouteTable` (wasixnet.h [port.lookup], [port.lifetimes]), and the
-/// same division of labour: `Port` validates, this enforces what a table must. Routes keep their
-/// insertion order in the array; own prefixes sit among them and are skipped by the lists.
+/// same division of labour: `Port` validates, this enforces what a table must. The array is kept
+/// in lookup order — longer prefixes first, at equal length an explicit route before an own
+/// prefix — so that a scan stops at the first live entry that covers the address (two entries of
+/// one rank never both cover it: same length, different prefixes); each entry carries its
+/// insertion number for the lists.
 /// Lookups take the instant (`now`) and skip what is gone at it, so an answer is exact even when
 /// no writer has dropped an expired route yet.
 struct CompactRouteTable {
@@ -20,8 +23,13 @@ struct CompactRouteTable {
         var preferredUntil: UInt64, expiresAt: UInt64
         /// An own prefix: how many own addresses lie in it.
         var references: UInt32
+        /// When it came, among the entries (the list order); fits the 56-byte entry's padding.
+        var order: UInt16
         var prefixLength: UInt8
         var flags: Flags
+
+        /// The lookup order's key: longer first, a route before an own prefix of its length.
+        var rank: Int { Int(prefixLength) &* 2 &+ (flags.contains(.route) ? 1 : 0) }
     }
 
     struct Flags: OptionSet {
@@ -44,6 +52,7 @@ struct CompactRouteTable {
 
     private(set) var entries: [Entry] = []
     private var scopes: [Scopes] = []
+    private var nextOrder: UInt16 = 0
     private(set) var routeCount = 0
     private(set) var routesWithLifetimes = 0
     /// The earliest expires_at of any route (UInt64.max: none).
@@ -54,31 +63,33 @@ struct CompactRouteTable {
     // MARK: Queries
 
     /// The best live entry for `address` at `now` (nil: lifetimes ignored, none being kept).
-    /// Mutating in name only, as `RouteTable.longestMatchInPlace`: called on a table in place, the
-    /// compiler does not copy it (and retain its arrays) first. It writes nothing.
     @inline(__always)
-    mutating func longestMatchInPlace(for address: IPAddress, at now: UInt64?) -> Route? {
+    func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
         let index = matchIndex(for: address, at: now)
         return index < 0 ? nil : route(at: index)
     }
 
     @inline(__always)
-    mutating func reachesInPlace(_ address: IPAddress, at now: UInt64?) -> Bool { matchIndex(for: address, at: now) >= 0 }
+    func reaches(_ address: IPAddress, at now: UInt64?) -> Bool { matchIndex(for: address, at: now) >= 0 }
 
     /// Calls `body` with each route live at `now`, in insertion order, until it returns false;
     /// returns how many routes are live at `now`.
     func forEachRoute(liveAt now: UInt64?, _ body: (Route) -> Bool) -> Int {
         var live = 0, calling = true
-        for index in entries.indices where entries[index].flags.contains(.route) && isLive(entries[index], at: now) {
+        for index in routeIndicesInOrder() where isLive(entries[index], at: now) {
             live += 1
             if calling { calling = body(route(at: index)) }
         }
         return live
     }
 
+    private func routeIndicesInOrder() -> [Int] {
+        entries.indices.filter { entries[$0].flags.contains(.route) }.sorted { entries[$0].order < entries[$1].order }
+    }
+
     /// The explicit routes and the own prefixes (with their reference counts), for a move to the
     /// other form.
-    var routes: [Route] { entries.indices.filter { entries[$0].flags.contains(.route) }.map(route(at:)) }
+    var routes: [Route] { routeIndicesInOrder().map(route(at:)) }
     var onLinkPrefixes: [(network: Network, references: UInt32)] {
         entries.indices.filter { !entries[$0].flags.contains(.route) }.map { (route(at: $0).destination.network, entries[$0].references) }
     }
@@ -96,16 +107,14 @@ struct CompactRouteTable {
         let wantV6 = address.family == .v6
         let high = UInt64(truncatingIfNeeded: address.bits >> 64), low = UInt64(truncatingIfNeeded: address.bits)
         return entries.withUnsafeBufferPointer { entries in
-            var best = -1, bestRank = -1
             for index in 0..<entries.count {
                 let entry = entries[index]
-                guard entry.flags.contains(.v6) == wantV6 else { continue }
-                let rank = Int(entry.prefixLength) &* 2 &+ (entry.flags.contains(.route) ? 1 : 0)
-                guard rank > bestRank, Self.covers(entry, high: high, low: low, v6: wantV6), isLive(entry, at: now) else { continue }
-                best = index
-                bestRank = rank
+                if entry.flags.contains(.v6) == wantV6, Self.covers(entry, high: high, low: low, v6: wantV6),
+                   isLive(entry, at: now) {
+                    return index
+                }
             }
-            return best
+            return -1
         }
     }
 
@@ -237,19 +246,33 @@ struct CompactRouteTable {
                       destinationLow: UInt64(truncatingIfNeeded: destination.ip.bits),
                       routerHigh: UInt64(truncatingIfNeeded: routerBits >> 64), routerLow: UInt64(truncatingIfNeeded: routerBits),
                       preferredUntil: route.preferredUntil ?? 0, expiresAt: route.expiresAt ?? 0,
-                      references: references, prefixLength: route.destination.prefixLength, flags: flags), scopes)
+                      references: references, order: 0, prefixLength: route.destination.prefixLength, flags: flags), scopes)
     }
 
     private mutating func append(_ route: Route, isRoute: Bool, references: UInt32) {
-        let (entry, scope) = Self.entry(route, isRoute: isRoute, references: references)
-        if let scope { scopes.append(scope) }
-        entries.append(entry)
+        var (entry, scope) = Self.entry(route, isRoute: isRoute, references: references)
+        if nextOrder == .max { renumber() }
+        entry.order = nextOrder
+        nextOrder += 1
+        let rank = entry.rank
+        let position = entries.firstIndex { $0.rank < rank } ?? entries.count
+        if let scope { scopes.insert(scope, at: scopeSlot(of: position)) }
+        entries.insert(entry, at: position)
         count(entry, by: 1)
+    }
+
+    /// Insertion numbers from 0 again, in the same order, when they run out.
+    private mutating func renumber() {
+        for (number, index) in entries.indices.sorted(by: { entries[$0].order < entries[$1].order }).enumerated() {
+            entries[index].order = UInt16(number)
+        }
+        nextOrder = UInt16(entries.count)
     }
 
     private mutating func replace(at index: Int, with route: Route) {
         let old = entries[index]
-        let (entry, scope) = Self.entry(route, isRoute: old.flags.contains(.route), references: old.references)
+        var (entry, scope) = Self.entry(route, isRoute: old.flags.contains(.route), references: old.references)
+        entry.order = old.order  // the replacement keeps the old one's place (same prefix: same rank too)
         let slot = scopeSlot(of: index)
         switch (old.flags.contains(.scopes), scope) {
         case (true, let scope?): scopes[slot] = scope
@@ -268,7 +291,10 @@ struct CompactRouteTable {
         entries.remove(at: index)
         count(old, by: -1)
         // Memory returns when routes go: an emptied array gives its buffer back.
-        if entries.isEmpty { entries = [] }
+        if entries.isEmpty {
+            entries = []
+            nextOrder = 0
+        }
         if scopes.isEmpty { scopes = [] }
     }
 

@@ -122,14 +122,15 @@ public final class Port: Sendable {
     /// section: `write` must not call into the port) and returns how many routes there are.
     public func listRoutes(capacity: Int, _ write: (_ index: Int, _ route: Route) -> Void) -> Int {
         read { snapshot, now in
-            guard let snapshot else { return 0 }
-            var index = 0
-            return snapshot.routes.forEachRoute(liveAt: now) { route in
-                guard index < capacity else { return false }
-                write(index, route)
-                index += 1
-                return true
-            }
+            snapshot?._withUnsafeGuaranteedRef { snapshot in
+                var index = 0
+                return snapshot.routes.forEachRoute(liveAt: now) { route in
+                    guard index < capacity else { return false }
+                    write(index, route)
+                    index += 1
+                    return true
+                }
+            } ?? 0
         }
     }
 
@@ -137,7 +138,9 @@ public final class Port: Sendable {
     public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
         guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
         return read { snapshot, now in
-            guard let route = snapshot?.routes.longestMatch(for: address, at: now) else { return .failure(.netunreach) }
+            guard let route = snapshot?._withUnsafeGuaranteedRef({ $0.routes.longestMatch(for: address, at: now) }) else {
+                return .failure(.netunreach)
+            }
             return .success((route, now.map(route.isDeprecated(at:)) ?? false))
         }
     }
@@ -145,54 +148,56 @@ public final class Port: Sendable {
     /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): the cheap form
     /// of `lookup`, for the per-datagram path.
     public func hasRoute(to address: IPAddress) -> Bool {
-        read { snapshot, now in snapshot?.routes.reaches(address, at: now) ?? false }
+        read { snapshot, now in snapshot?._withUnsafeGuaranteedRef { $0.routes.reaches(address, at: now) } ?? false }
     }
 
     /// `lookup`'s route with the version of the state that answered (for the concurrency tests).
     func versionedLookup(_ address: IPAddress) -> (version: UInt64, route: Route?) {
-        read { snapshot, now in (snapshot?.version ?? 0, snapshot?.routes.longestMatch(for: address, at: now)) }
+        read { snapshot, now in
+            snapshot?._withUnsafeGuaranteedRef { ($0.version, $0.routes.longestMatch(for: address, at: now)) } ?? (0, nil)
+        }
     }
 
     /// The route list with the version of the state it came from (for the concurrency tests).
     func versionedRoutes() -> (version: UInt64, routes: [Route]) {
         read { snapshot, now in
-            var routes: [Route] = []
-            _ = snapshot?.routes.forEachRoute(liveAt: now) { routes.append($0); return true }
-            return (snapshot?.version ?? 0, routes)
+            snapshot?._withUnsafeGuaranteedRef { snapshot in
+                var routes: [Route] = []
+                _ = snapshot.routes.forEachRoute(liveAt: now) { routes.append($0); return true }
+                return (snapshot.version, routes)
+            } ?? (0, [])
         }
     }
 
     /// Whether the table is in its short-array form (for the tests of the move between forms).
     var hasCompactTable: Bool {
-        read { snapshot, _ in snapshot?.routes.isCompact ?? true }
+        read { snapshot, _ in snapshot?._withUnsafeGuaranteedRef { $0.routes.isCompact } ?? true }
     }
 
     /// Runs `query` on the published state (nil: empty) inside a read section: no lock, and the
     /// state cannot be freed meanwhile. The clock is read (never inside the section) only while
     /// some route has a lifetime; `now` is nil when none has, and every answer is exact at `now`
     /// (wasixnet.h [port.lifetimes]): expired routes no writer has dropped yet are skipped.
+    /// The state comes unretained: a retain would write its reference count, a cache line every
+    /// reader of the port would then write; the read section keeps it alive instead, so `query`
+    /// borrows it (`_withUnsafeGuaranteedRef`) and must not keep it.
     @inline(__always)
-    private func read<Answer>(_ query: (PortSnapshot?, _ now: UInt64?) -> Answer) -> Answer {
+    private func read<Answer>(_ query: (Unmanaged<PortSnapshot>?, _ now: UInt64?) -> Answer) -> Answer {
         var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
         while true {
             let section = ReadSection.enter()
-            guard let raw = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent)) else {
-                let answer = query(nil, now)
+            let snapshot = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent))
+                .map { Unmanaged<PortSnapshot>.fromOpaque($0) }
+            if now == nil, let snapshot, snapshot._withUnsafeGuaranteedRef({ $0.routes.routesWithLifetimes > 0 }) {
+                // A route with a lifetime came in meanwhile: read the clock (outside the section),
+                // then look again.
                 ReadSection.exit(section)
-                return answer
+                now = clock()
+                continue
             }
-            // Borrowed, not retained: a retain would write the snapshot's reference count, one
-            // cache line for every reader of the port; the read section keeps it alive instead.
-            let snapshot = Unmanaged<PortSnapshot>.fromOpaque(raw)
-            if now != nil || !snapshot._withUnsafeGuaranteedRef({ $0.routes.routesWithLifetimes > 0 }) {
-                let answer = snapshot._withUnsafeGuaranteedRef { query($0, now) }
-                ReadSection.exit(section)
-                return answer
-            }
-            // A route with a lifetime came in meanwhile: read the clock (outside the section),
-            // then look again.
+            let answer = query(snapshot, now)
             ReadSection.exit(section)
-            now = clock()
+            return answer
         }
     }
 
@@ -234,9 +239,10 @@ public final class Port: Sendable {
     /// Like `listRoutes`, for the own addresses.
     public func listAddresses(capacity: Int, _ write: (_ index: Int, _ address: CIDR) -> Void) -> Int {
         read { snapshot, _ in
-            guard let snapshot else { return 0 }
-            for (index, address) in snapshot.addresses.prefix(capacity).enumerated() { write(index, address) }
-            return snapshot.addresses.count
+            snapshot?._withUnsafeGuaranteedRef { snapshot in
+                for (index, address) in snapshot.addresses.prefix(capacity).enumerated() { write(index, address) }
+                return snapshot.addresses.count
+            } ?? 0
         }
     }
 

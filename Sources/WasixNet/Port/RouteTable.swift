@@ -82,9 +82,8 @@ public struct RouteTable {
     /// may not drop expired routes themselves. Only when the best match has expired does it search
     /// again, prefix length by prefix length through the exact-match indexes: that costs at most
     /// one probe per length, whatever the number of routes (wasixnet.h [port.lookup]).
-    /// In place, for the reason `longestMatchInPlace` is: readers borrow the published table.
     @inline(__always)
-    public mutating func longestMatchInPlace(for address: IPAddress, liveAt now: UInt64?) -> Route? {
+    public func longestMatch(for address: IPAddress, liveAt now: UInt64?) -> Route? {
         guard let route = longestMatch(for: address) else { return nil }
         guard let now, let expiresAt = route.expiresAt, expiresAt <= now else { return route }
         return longestLiveMatch(for: address, at: now)

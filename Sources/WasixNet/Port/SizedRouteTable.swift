@@ -56,20 +56,16 @@ struct SizedRouteTable {
 
     // MARK: Reads (exact at `now`: nil when no route has a lifetime)
 
-    // Mutating in name only (they write nothing): readers call them on the published table in
-    // place, which a non-mutating call would first copy, retaining every array in it, and those
-    // reference counts are cache lines all readers would write.
-
     @inline(__always)
-    mutating func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
-        if largeForm != nil { return largeForm.unsafelyUnwrapped.table.longestMatchInPlace(for: address, liveAt: now) }
-        return compact.longestMatchInPlace(for: address, at: now)
+    func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
+        if let largeForm { return largeForm.table.longestMatch(for: address, liveAt: now) }
+        return compact.longestMatch(for: address, at: now)
     }
 
     @inline(__always)
-    mutating func reaches(_ address: IPAddress, at now: UInt64?) -> Bool {
-        if largeForm != nil { return largeForm.unsafelyUnwrapped.table.longestMatchInPlace(for: address, liveAt: now) != nil }
-        return compact.reachesInPlace(address, at: now)
+    func reaches(_ address: IPAddress, at now: UInt64?) -> Bool {
+        if let largeForm { return largeForm.table.longestMatch(for: address, liveAt: now) != nil }
+        return compact.reaches(address, at: now)
     }
 
     /// Calls `body` with each live route in insertion order until it returns false; returns how
