@@ -35,8 +35,8 @@ public final class Port: Sendable {
 
     /// What only writers touch, under the lock.
     private struct Writer {
-        /// The large-form table readers last saw before the current one, brought up to date: the
-        /// next write changes and publishes it.
+        /// The large-form state readers last saw before the current one, brought up to date and
+        /// seen by no reader: the next write changes and publishes it.
         var spare: PortSnapshot?
         var version: UInt64 = 0
     }
@@ -124,7 +124,7 @@ public final class Port: Sendable {
         read { snapshot, now in
             snapshot?._withUnsafeGuaranteedRef { snapshot in
                 var index = 0
-                return snapshot.routes.forEachRoute(liveAt: now) { route in
+                return snapshot.forEachRoute(liveAt: now) { route in
                     guard index < capacity else { return false }
                     write(index, route)
                     index += 1
@@ -138,7 +138,7 @@ public final class Port: Sendable {
     public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
         guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
         return read { snapshot, now in
-            guard let route = snapshot?._withUnsafeGuaranteedRef({ $0.routes.longestMatch(for: address, at: now) }) else {
+            guard let route = snapshot?._withUnsafeGuaranteedRef({ $0.longestMatch(for: address, at: now) }) else {
                 return .failure(.netunreach)
             }
             return .success((route, now.map(route.isDeprecated(at:)) ?? false))
@@ -148,13 +148,13 @@ public final class Port: Sendable {
     /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): the cheap form
     /// of `lookup`, for the per-datagram path.
     public func hasRoute(to address: IPAddress) -> Bool {
-        read { snapshot, now in snapshot?._withUnsafeGuaranteedRef { $0.routes.reaches(address, at: now) } ?? false }
+        read { snapshot, now in snapshot?._withUnsafeGuaranteedRef { $0.reaches(address, at: now) } ?? false }
     }
 
     /// `lookup`'s route with the version of the state that answered (for the concurrency tests).
     func versionedLookup(_ address: IPAddress) -> (version: UInt64, route: Route?) {
         read { snapshot, now in
-            snapshot?._withUnsafeGuaranteedRef { ($0.version, $0.routes.longestMatch(for: address, at: now)) } ?? (0, nil)
+            snapshot?._withUnsafeGuaranteedRef { ($0.version, $0.longestMatch(for: address, at: now)) } ?? (0, nil)
         }
     }
 
@@ -163,7 +163,7 @@ public final class Port: Sendable {
         read { snapshot, now in
             snapshot?._withUnsafeGuaranteedRef { snapshot in
                 var routes: [Route] = []
-                _ = snapshot.routes.forEachRoute(liveAt: now) { routes.append($0); return true }
+                _ = snapshot.forEachRoute(liveAt: now) { routes.append($0); return true }
                 return (snapshot.version, routes)
             } ?? (0, [])
         }
@@ -171,7 +171,7 @@ public final class Port: Sendable {
 
     /// Whether the table is in its short-array form (for the tests of the move between forms).
     var hasCompactTable: Bool {
-        read { snapshot, _ in snapshot?._withUnsafeGuaranteedRef { $0.routes.isCompact } ?? true }
+        read { snapshot, _ in snapshot?._withUnsafeGuaranteedRef { $0.isCompact } ?? true }
     }
 
     /// Runs `query` on the published state (nil: empty) inside a read section: no lock, and the
@@ -188,7 +188,7 @@ public final class Port: Sendable {
             let section = ReadSection.enter()
             let snapshot = UnsafeRawPointer(bitPattern: published.load(ordering: .sequentiallyConsistent))
                 .map { Unmanaged<PortSnapshot>.fromOpaque($0) }
-            if now == nil, let snapshot, snapshot._withUnsafeGuaranteedRef({ $0.routes.routesWithLifetimes > 0 }) {
+            if now == nil, let snapshot, snapshot._withUnsafeGuaranteedRef({ $0.routesWithLifetimes > 0 }) {
                 // A route with a lifetime came in meanwhile: read the clock (outside the section),
                 // then look again.
                 ReadSection.exit(section)
@@ -263,36 +263,36 @@ public final class Port: Sendable {
 
     /// Makes the change `body` describes (after dropping what expired by `now`; nil: the change
     /// does not depend on lifetimes) and publishes its result, atomically to every reader. `body`
-    /// must be a function of the state alone: on a large table it runs twice, on the copy that is
-    /// published and then, once no reader can see it any more, on the one it replaced.
-    private func write<Result>(at now: UInt64?, _ body: (PortSnapshot) -> Result) -> Result {
+    /// must be a function of the state alone: on a large table it runs twice, on the state that is
+    /// published and then, once no reader can see it any more, on the one it replaced (left-right:
+    /// a large table is changed in place, never copied whole, at the cost of a second copy).
+    private func write<Result>(at now: UInt64?, _ body: (inout PortState) -> Result) -> Result {
         writer.withLock { writer in
             // Only writers store it, under this lock.
-            let previous = UnsafeRawPointer(bitPattern: published.load(ordering: .relaxed))
-            let next: PortSnapshot
-            if let spare = writer.spare {
-                next = spare
-                writer.spare = nil
+            let previous = UnsafeMutableRawPointer(bitPattern: published.load(ordering: .relaxed))
+            var state: PortState
+            if writer.spare != nil {
+                state = PortSnapshot.unpack(writer.spare.take()!)
             } else if let previous {
-                next = PortSnapshot(copying: Unmanaged<PortSnapshot>.fromOpaque(previous).takeUnretainedValue())
+                state = PortSnapshot.unpack(Unmanaged<PortSnapshot>.fromOpaque(previous).takeUnretainedValue())
             } else {
-                next = PortSnapshot(maxRoutes: maxRoutes)
+                state = PortState(routes: SizedRouteTable(maxRoutes: maxRoutes))
             }
-            if let now { next.routes.expireRoutes(at: now) }
-            let result = body(next)
+            if let now { state.routes.expireRoutes(at: now) }
+            let result = body(&state)
             writer.version += 1
-            next.version = writer.version
-            let address = next.isEmpty ? 0 : UInt(bitPattern: Unmanaged.passRetained(next).toOpaque())
-            published.store(address, ordering: .sequentiallyConsistent)
-            timeMatters.store(next.routes.routesWithLifetimes > 0, ordering: .relaxed)
+            let isEmpty = state.isEmpty, isCompact = state.routes.isCompact
+            timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+            let next = isEmpty ? 0 : UInt(bitPattern: Unmanaged.passRetained(PortSnapshot(state, version: writer.version)).toOpaque())
+            published.store(next, ordering: .sequentiallyConsistent)
             guard let previous else { return result }
             ReadSection.waitForReaders()
             let replaced = Unmanaged<PortSnapshot>.fromOpaque(previous).takeRetainedValue()
-            if !next.routes.isCompact && !replaced.routes.isCompact && !next.isEmpty {
-                if let now { replaced.routes.expireRoutes(at: now) }
-                _ = body(replaced)
-                replaced.version = next.version
-                writer.spare = replaced
+            if !isCompact && !replaced.isCompact {
+                var again = PortSnapshot.unpack(consume replaced)
+                if let now { again.routes.expireRoutes(at: now) }
+                _ = body(&again)
+                writer.spare = PortSnapshot(again, version: writer.version)
             }
             return result
         }

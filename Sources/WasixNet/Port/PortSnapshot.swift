@@ -1,39 +1,81 @@
 /// One state of a port's table: its routes and own addresses, as a writer left them. Published
-/// by `Port` with one atomic store and never changed while published, so readers use it without
-/// a lock (wasixnet.h [port.concurrency]); the writer changes only an unpublished copy.
+/// by `Port` with one atomic store; readers use it without a lock (wasixnet.h [port.concurrency]).
+///
+/// Every stored property is a `let`, and that is what makes lookups cheap as well as safe: the
+/// compiler may read an immutable property where it lies, while a `var` table read from a class
+/// is first copied (every array in it retained and released — measured at several times the
+/// lookup — and those reference counts are cache lines every reader would write). A writer never
+/// changes a snapshot: it unpacks one into a `PortState`, changes that, and packs a new one.
 final class PortSnapshot {
-    /// The table lives in its own allocation and is reached through `unsafeAddress`, so that a
-    /// lookup borrows it where it lies: read as a stored property of the class, the whole table
-    /// value was copied on every lookup (every array retained and released, measured at 4x the
-    /// lookup's own cost), and those reference counts are lines every reader would write.
-    private let routeStorage: UnsafeMutablePointer<SizedRouteTable>
-    var routes: SizedRouteTable {
-        unsafeAddress { UnsafePointer(routeStorage) }
-        unsafeMutableAddress { routeStorage }
+    /// The large form's table, boxed so that a small port's snapshot does not carry its few
+    /// hundred bytes of array headers and counters.
+    final class LargeForm {
+        let table: RouteTable
+        init(_ table: RouteTable) { self.table = table }
+
+        func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? { table.longestMatch(for: address, liveAt: now) }
     }
-    var addresses: [CIDR] = []
+
+    let maxRoutes: Int
+    /// The table while small (`SizedRouteTable`); empty once `large` holds it.
+    let compact: CompactRouteTable
+    let large: LargeForm?
+    let addresses: [CIDR]
     /// How many writes the port had taken when this state was made (a test hook: readers check
     /// that every answer belongs to a state that existed).
-    var version: UInt64 = 0
+    let version: UInt64
 
-    init(maxRoutes: Int) {
-        routeStorage = .allocate(capacity: 1)
-        routeStorage.initialize(to: SizedRouteTable(maxRoutes: maxRoutes))
+    init(_ state: consuming PortState, version: UInt64) {
+        maxRoutes = state.routes.maxRoutes
+        if let table = state.routes.largeTable {
+            compact = CompactRouteTable()
+            large = LargeForm(table)
+        } else {
+            compact = state.routes.parts ?? CompactRouteTable()
+            large = nil
+        }
+        addresses = state.addresses
+        self.version = version
     }
 
-    /// A copy to change; the arrays are shared until the change writes them (copy on write).
-    init(copying other: PortSnapshot) {
-        routeStorage = .allocate(capacity: 1)
-        routeStorage.initialize(to: other.routes)
-        addresses = other.addresses
-        version = other.version
+    /// The state to change: shares this snapshot's arrays until the change writes them. Given
+    /// the only reference to a snapshot (`consuming`), the arrays are the state's alone once it
+    /// returns, so a change writes them in place rather than copying them.
+    static func unpack(_ snapshot: consuming PortSnapshot) -> PortState {
+        PortState(routes: SizedRouteTable(maxRoutes: snapshot.maxRoutes, compact: snapshot.compact, large: snapshot.large?.table),
+                  addresses: snapshot.addresses)
     }
 
-    deinit {
-        routeStorage.deinitialize(count: 1)
-        routeStorage.deallocate()
+    var isEmpty: Bool { large == nil && compact.entryCount == 0 && addresses.isEmpty }
+    var isCompact: Bool { large == nil }
+    var routesWithLifetimes: Int { large?.table.routesWithLifetimes ?? compact.routesWithLifetimes }
+
+    // MARK: Reads (exact at `now`: nil when no route has a lifetime)
+
+    @inline(__always)
+    func longestMatch(for address: IPAddress, at now: UInt64?) -> Route? {
+        if let large { return large.longestMatch(for: address, at: now) }
+        return compact.longestMatch(for: address, at: now)
     }
 
-    /// Nothing to publish: the port holds no snapshot at all then (an empty port costs no table).
+    @inline(__always)
+    func reaches(_ address: IPAddress, at now: UInt64?) -> Bool {
+        if let large { return large.longestMatch(for: address, at: now) != nil }
+        return compact.reaches(address, at: now)
+    }
+
+    /// Calls `body` with each live route in insertion order until it returns false; returns how
+    /// many routes are live.
+    func forEachRoute(liveAt now: UInt64?, _ body: (Route) -> Bool) -> Int {
+        if let large { return large.table.forEachRoute(liveAt: now, body) }
+        return compact.forEachRoute(liveAt: now, body)
+    }
+}
+
+/// What a writer changes: a port's table and own addresses, as values.
+struct PortState {
+    var routes: SizedRouteTable
+    var addresses: [CIDR] = []
+
     var isEmpty: Bool { routes.isEmpty && addresses.isEmpty }
 }
