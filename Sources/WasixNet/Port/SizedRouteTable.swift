@@ -79,8 +79,9 @@ struct SizedRouteTable {
     // MARK: The move between forms
 
     private mutating func settleForm() {
-        if let table = large {
-            guard table.entryCount <= Self.compactLimit / 2 else { return }
+        if let entryCount = large?.entryCount {
+            // (Only the count is read: binding the table itself would copy it on every change.)
+            guard entryCount <= Self.compactLimit / 2, let table = large else { return }
             var small = CompactRouteTable()
             for (network, references) in table.onLinkPrefixes { small.addOnLink(network, references: references) }
             table.forEachRoute { _ = small.addRoute($0, maxRoutes: .max); return true }
