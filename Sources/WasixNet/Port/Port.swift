@@ -41,27 +41,41 @@ public final class Port: Sendable {
         var version: UInt64 = 0
     }
 
+    // The fields are ordered and sized to keep the object small (a port is made per guest, and
+    // an empty one is to cost at most 256 bytes, issue 11): the flags side by
+    // side, the limits as 32-bit numbers, the hooks (most ports have none) out of line.
     public let mac: MACAddress
     public let enforceRoutes: Bool
-    public let maxAddresses: Int
-    private let maxRoutes: Int
+    /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
+    /// no clock reading.
+    private let timeMatters = Atomic<Bool>(false)
+    private let addressLimit: UInt32
+    private let routeLimit: UInt32
     private let clock: @Sendable () -> UInt64
-    private let hooks: Hooks
+    /// nil: no hook (every hook call answers ENOTSUP).
+    private let hookBox: HookBox?
     private let writer: Locked<Writer>
     /// The current `PortSnapshot`, retained, as its address (0: nothing routed, no address; an
     /// address because a pointer is not Sendable).
     private let published = Atomic<UInt>(0)
-    /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
-    /// no clock reading.
-    private let timeMatters = Atomic<Bool>(false)
+
+    private final class HookBox: Sendable {
+        let hooks: Hooks
+        init(_ hooks: Hooks) { self.hooks = hooks }
+    }
+
+    public var maxAddresses: Int { Int(addressLimit) }
+    private var maxRoutes: Int { Int(routeLimit) }
+    private var hooks: Hooks { hookBox?.hooks ?? Hooks() }
 
     public init(_ configuration: Configuration = Configuration()) {
         mac = configuration.mac ?? MACAddress.randomLocallyAdministered()
         enforceRoutes = configuration.enforceRoutes
-        maxAddresses = configuration.maxAddresses
+        addressLimit = UInt32(clamping: configuration.maxAddresses)
+        routeLimit = UInt32(clamping: configuration.maxRoutes)
         clock = configuration.clock ?? { Syscalls.realtimeNanoseconds() }
-        hooks = configuration.hooks
-        maxRoutes = configuration.maxRoutes
+        let hooks = configuration.hooks
+        hookBox = hooks.bridge == nil && hooks.unbridge == nil && hooks.dhcpAcquire == nil ? nil : HookBox(hooks)
         writer = Locked(Writer())
     }
 
