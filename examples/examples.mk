@@ -14,6 +14,10 @@ WASMTIME_VERSION := 50.0.1
 WASMTIME_PREFIX := $(CURDIR)/_wheels/wasmtime-$(WASMTIME_VERSION)
 WASMTIME_LIBDIR := $(WASMTIME_PREFIX)/wasmtime/linux-$(shell uname -m)
 WASMTIME_HOST_DIR := examples/wasmtime-host
+# What both hosts (this one and examples/wasm3-host) build unchanged: no runtime in it.
+EXAMPLES_SHARED_DIR := examples/shared
+EXAMPLES_SHARED_SOURCES := $(addprefix $(EXAMPLES_SHARED_DIR)/,demo.c story.c udp_session.c)
+EXAMPLES_SHARED_HEADERS := $(addprefix $(EXAMPLES_SHARED_DIR)/,demo.h story.h udp_session.h)
 WASMTIME_HOST := $(EXAMPLES_OUT)/wasixnet-host
 # Every guest, WAT or C, as the .wasm the host runs, in name order.
 WASMTIME_GUESTS := $(sort $(patsubst $(WASMTIME_HOST_DIR)/guests/%,$(EXAMPLES_OUT)/guests/%.wasm,\
@@ -73,11 +77,12 @@ wasmtime-host-story: $(WASMTIME_HOST) $(WASMTIME_GUESTS)
 	@cd $(EXAMPLES_OUT) && $(RUN_INSTALLED) ./wasixnet-host $(patsubst $(EXAMPLES_OUT)/%,%,$(WASMTIME_GUESTS))
 
 # The hand-written declarations are checked against this wheel's bindings before every build.
-$(WASMTIME_HOST): $(addprefix $(WASMTIME_HOST_DIR)/,host.c story.c udp.c host.h story.h wasmtime_min.h) \
-    $(LIBDIR)/pkgconfig/wasixnet.pc
+$(WASMTIME_HOST): $(addprefix $(WASMTIME_HOST_DIR)/,host.c udp.c host.h wasmtime_min.h) \
+    $(EXAMPLES_SHARED_SOURCES) $(EXAMPLES_SHARED_HEADERS) $(LIBDIR)/pkgconfig/wasixnet.pc
 	@mkdir -p $(@D)
 	PYTHONPATH=$(WASMTIME_PREFIX) python3 $(WASMTIME_HOST_DIR)/check_bindings.py $(WASMTIME_HOST_DIR)/wasmtime_min.h
-	$(CC) $(CFLAGS_TEST) $(addprefix $(WASMTIME_HOST_DIR)/,host.c story.c udp.c) $$($(PKG) --cflags --libs wasixnet) \
+	$(CC) $(CFLAGS_TEST) $(addprefix $(WASMTIME_HOST_DIR)/,host.c udp.c) $(EXAMPLES_SHARED_SOURCES) \
+	  $$($(PKG) --cflags --libs wasixnet) \
 	  -L$(WASMTIME_LIBDIR) -l:_libwasmtime.so -Wl,-rpath,$(WASMTIME_LIBDIR) -o $@
 
 # WAT guests are assembled by Debian's wabt, installed when missing and we are root; C guests

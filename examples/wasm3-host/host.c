@@ -20,8 +20,9 @@
  *     skipped, saying so. A guest that imports one fails to compile, naming the import.
  *
  * The rest is the demo, the same as the wasmtime host's: a fake clock for the port, the "demo"
- * imports through which a guest narrates and checks, the UDP guest's imports (udp.c), and the
- * wasmtime host's story.c, which prints each port call decoded from guest memory.
+ * imports through which a guest narrates and checks, the UDP guest's imports (udp.c, over
+ * ../shared/udp_session.c), and ../shared/story.c, which prints each port call decoded from guest
+ * memory. What has no runtime in it lives in ../shared/, built by the wasmtime host too.
  *
  *   wasixnet-wasm3-host GUEST.wasm ...    runs each guest's exported `run`; exit 1 on any trap,
  *                                         failed check or missing datagram
@@ -30,7 +31,7 @@
 
 #include "host.h"
 
-#include "../wasmtime-host/story.h"
+#include "../shared/story.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -74,13 +75,6 @@ const char *guest_memory(IM3Runtime runtime, wasixnet_guest_t *out)
     out->pointer_size = 4;                  /* wasix_32v1: wasm3 has no memory64 */
     out->layout = WASIXNET_LAYOUT_WASIX_V1; /* guests built with wasix-libc */
     return NULL;
-}
-
-uint8_t *guest_bytes(const wasixnet_guest_t *guest, uint64_t off, uint64_t len)
-{
-    if (off > guest->memory_size || len > guest->memory_size - off)
-        return NULL;
-    return guest->memory + off;
 }
 
 /* ---------------------------------------------------------------------------------------------
@@ -191,14 +185,8 @@ static const char *guest_text(IM3Runtime runtime, uint32_t off, char *buf, size_
     const char *trap = guest_memory(runtime, &guest);
     if (trap)
         return trap;
-    for (size_t i = 0; i < size; i++) {
-        const uint8_t *c = guest_bytes(&guest, (uint64_t)off + i, 1);
-        if (!c)
-            break;
-        buf[i] = (char)*c;
-        if (*c == 0)
-            return NULL;
-    }
+    if (guest_string(&guest, off, buf, size))
+        return NULL;
     return trap_printf(runtime, "the guest's text at %#x is not a string of fewer than %zu bytes", (unsigned)off,
                        size);
 }
@@ -237,9 +225,7 @@ static const void *demo_wait(IM3Runtime runtime, IM3ImportContext context, uint6
 {
     (void)context, (void)base;
     guest_ctx_t *ctx = m3_GetUserData(runtime);
-    int64_t seconds = (int64_t)slots[0];
-    ctx->now += (uint64_t)seconds * SEC;
-    printf("  (%" PRId64 " s pass: the port's clock reads t=%" PRIu64 "s)\n", seconds, ctx->now / SEC);
+    demo_wait_seconds(&ctx->now, (int64_t)slots[0]);
     return m3Err_none;
 }
 
@@ -265,28 +251,13 @@ static int link_demo(IM3Module module)
  * Running one guest
  * ------------------------------------------------------------------------------------------- */
 
-static wasixnet_timestamp_t read_clock(void *clock_ctx)
-{
-    return *(const wasixnet_timestamp_t *)clock_ctx;
-}
-
 /* The whole file; wasm3 keeps pointing into these bytes for as long as the module lives. */
 static uint8_t *read_file(const char *path, uint32_t *len_out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
+    size_t len = 0;
+    uint8_t *bytes = read_whole_file(path, &len);
+    if (!bytes)
         return NULL;
-    }
-    uint8_t *bytes = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len == cap && !(bytes = realloc(bytes, cap = cap ? 2 * cap : 65536)))
-            abort();
-        n = fread(bytes + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
     if (len > UINT32_MAX) {
         fprintf(stderr, "%s: too large for wasm3\n", path);
         free(bytes);
@@ -364,19 +335,9 @@ static int run_guest(IM3Environment env, const char *path)
     if (!wasm)
         return 0;
 
-    /* The guest's own network interface, on a clock the demo moves. Its MAC is the port's random
-     * locally administered one. */
+    /* The guest's own network interface, on a clock the demo moves. */
     guest_ctx_t ctx = {.now = 1000 * SEC};
-    wasixnet_port_config_t config;
-    memset(&config, 0, sizeof config);
-    config.struct_size = sizeof config;
-    config.clock = read_clock;
-    config.clock_ctx = &ctx.now;
-    wasixnet_errno_t err = wasixnet_port_new(&config, &ctx.port);
-    if (err != WASIXNET_ESUCCESS) {
-        fprintf(stderr, "wasixnet_port_new: %s\n", wasixnet_errno_name(err));
-        exit(1);
-    }
+    ctx.port = demo_port_new(&ctx.now);
 
     IM3Runtime runtime = m3_NewRuntime(env, STACK_BYTES, &ctx);
     if (!runtime) {
@@ -416,11 +377,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s GUEST.wasm ...\n", argv[0]);
         return 2;
     }
-    if (wasixnet_abi_version() != WASIXNET_ABI_VERSION) {
-        fprintf(stderr, "libwasixnet has ABI %u, this host was built for %u\n", (unsigned)wasixnet_abi_version(),
-                (unsigned)WASIXNET_ABI_VERSION);
+    if (!demo_abi_matches())
         return 1;
-    }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the story in order with the messages on stderr */
     printf("wasixnet %s in wasm3 %s (C API, raw functions): WebAssembly guests on their own network interface\n",
            wasixnet_version(), M3_VERSION);

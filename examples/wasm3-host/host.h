@@ -3,27 +3,26 @@
  *
  *   host.c          embeds wasm3: links wasixnet_imports() in one loop through one raw-function
  *                   trampoline, runs the guests
- *   udp.c           the UDP guest's imports as wasm3 raw functions, over udp_session.c
- *   udp_session.c   those imports on guest memory, and the loopback receiver that checks what
- *                   arrived; no runtime in it
- *   story.c         (examples/wasmtime-host/, compiled unchanged) prints each port call as the
- *                   guest made it, decoded from guest memory
+ *   udp.c           the UDP guest's imports as wasm3 raw functions, over ../shared/udp_session.c
+ *
+ * and, shared with examples/wasmtime-host/ and with no runtime in them (../shared/demo.h):
+ *
+ *   ../shared/story.c         prints each port call as the guest made it, decoded from guest memory
+ *   ../shared/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
+ *                             that checks what arrived
+ *   ../shared/demo.c          guest_bytes, reading a file, the port on the demo's clock
  */
 #ifndef WASIXNET_WASM3_HOST_H
 #define WASIXNET_WASM3_HOST_H
 
-#include "guest_bytes.h"
-#include "udp_session.h"
+#include "../shared/demo.h"
+#include "../shared/udp_session.h"
 
 #include <wasm3.h>
 #include <wasixnet.h>
 
-/* wasm memory is little-endian, and so is the layout of wasm3's stack slots that the raw functions
- * read (an i32 in the low half of its 64-bit slot). On a little-endian host the structs of
- * wasixnet.h also have the guest's layout byte for byte, which story.c and udp_session.c rely on. */
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "this example reads guest structs with memcpy and i32s from the low half of a slot: little-endian hosts only"
-#endif
+/* wasm3's stack slots are read as little-endian too (an i32 in the low half of its 64-bit slot):
+ * demo.h already stops a big-endian build, for the guest structs' sake. */
 
 /* One guest instance's host state: its runtime's userdata, so every raw function reaches it with
  * m3_GetUserData. */
@@ -38,8 +37,6 @@ typedef struct guest_ctx {
     unsigned memory_moves;        /* how often it had moved since the call before (memory.grow) */
     char trap[256];               /* why the guest trapped: wasm3 hands this pointer back from m3_CallV */
 } guest_ctx_t;
-
-#define SEC UINT64_C(1000000000) /* the port's clock counts nanoseconds */
 
 /* The runtime's linear memory as wasixnet wants it, for wasix_32v1 (4-byte count cells). Looked
  * up on every call, never cached: a memory.grow may have moved it since the last one. A guest

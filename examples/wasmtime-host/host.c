@@ -10,7 +10,8 @@
  *
  * The rest is the demo: a fake clock for the port (so route lifetimes play out at once), a few
  * "demo" imports through which a guest narrates and checks what it saw, the UDP guest's imports
- * (udp.c), and story.c, which prints each port call decoded from guest memory.
+ * (udp.c, over ../shared/udp_session.c), and ../shared/story.c, which prints each port call decoded
+ * from guest memory. What has no runtime in it lives in ../shared/, built by the wasm3 host too.
  *
  *   wasixnet-host GUEST.wasm|GUEST.wat ...    runs each guest's exported `run`; exit 1 on any trap,
  *                                           failed check or missing datagram
@@ -19,7 +20,7 @@
 
 #include "host.h"
 
-#include "story.h"
+#include "../shared/story.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -130,13 +131,6 @@ wasm_trap_t *guest_memory(wasmtime_caller_t *caller, uint8_t pointer_size, wasix
     return NULL;
 }
 
-uint8_t *guest_bytes(const wasixnet_guest_t *guest, uint64_t off, uint64_t len)
-{
-    if (off > guest->memory_size || len > guest->memory_size - off)
-        return NULL;
-    return guest->memory + off;
-}
-
 /* ---------------------------------------------------------------------------------------------
  * wasixnet's imports: one loop, one callback
  * ------------------------------------------------------------------------------------------- */
@@ -204,14 +198,8 @@ static wasm_trap_t *guest_text(wasmtime_caller_t *caller, const wasmtime_val_t *
     wasm_trap_t *trap = guest_memory(caller, 4, &guest);
     if (trap)
         return trap;
-    for (size_t i = 0; i < size; i++) {
-        const uint8_t *c = guest_bytes(&guest, (uint64_t)(uint32_t)off->of.i32 + i, 1);
-        if (!c)
-            break;
-        buf[i] = (char)*c;
-        if (*c == 0)
-            return NULL;
-    }
+    if (guest_string(&guest, (uint32_t)off->of.i32, buf, size))
+        return NULL;
     return trap_printf("the guest's text at %#x is not a string of fewer than %zu bytes", (unsigned)off->of.i32, size);
 }
 
@@ -252,8 +240,7 @@ static wasm_trap_t *demo_wait(void *env, wasmtime_caller_t *caller, const wasmti
 {
     (void)caller, (void)nargs, (void)results, (void)nresults;
     guest_ctx_t *ctx = env;
-    ctx->now += (uint64_t)args[0].of.i64 * SEC;
-    printf("  (%" PRId64 " s pass: the port's clock reads t=%" PRIu64 "s)\n", args[0].of.i64, ctx->now / SEC);
+    demo_wait_seconds(&ctx->now, args[0].of.i64);
     return NULL;
 }
 
@@ -267,28 +254,13 @@ static const host_import_t DEMO_IMPORTS[] = {
  * Running one guest
  * ------------------------------------------------------------------------------------------- */
 
-static wasixnet_timestamp_t read_clock(void *clock_ctx)
-{
-    return *(const wasixnet_timestamp_t *)clock_ctx;
-}
-
 /* The guest's module as wasm bytes: a .wat file is compiled with wasmtime's own wat2wasm. */
 static int load_module(wasm_engine_t *engine, const char *path, wasmtime_module_t **out)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        perror(path);
+    size_t len = 0;
+    uint8_t *bytes = read_whole_file(path, &len);
+    if (!bytes)
         return 0;
-    }
-    uint8_t *bytes = NULL;
-    size_t len = 0, cap = 0, n;
-    do {
-        if (len == cap && !(bytes = realloc(bytes, cap = cap ? 2 * cap : 65536)))
-            abort();
-        n = fread(bytes + len, 1, cap - len, f);
-        len += n;
-    } while (n > 0);
-    fclose(f);
 
     wasm_byte_vec_t wasm = {len, bytes};
     size_t path_len = strlen(path);
@@ -313,19 +285,9 @@ static int run_guest(wasm_engine_t *engine, const char *path)
     if (!load_module(engine, path, &module))
         return 0;
 
-    /* The guest's own network interface, on a clock the demo moves. Its MAC is the port's random
-     * locally administered one. */
+    /* The guest's own network interface, on a clock the demo moves. */
     guest_ctx_t ctx = {.now = 1000 * SEC};
-    wasixnet_port_config_t config;
-    memset(&config, 0, sizeof config);
-    config.struct_size = sizeof config;
-    config.clock = read_clock;
-    config.clock_ctx = &ctx.now;
-    wasixnet_errno_t err = wasixnet_port_new(&config, &ctx.port);
-    if (err != WASIXNET_ESUCCESS) {
-        fprintf(stderr, "wasixnet_port_new: %s\n", wasixnet_errno_name(err));
-        exit(1);
-    }
+    ctx.port = demo_port_new(&ctx.now);
 
     wasmtime_store_t *store = wasmtime_store_new(engine, NULL, NULL);
     wasmtime_context_t *context = wasmtime_store_context(store);
@@ -375,11 +337,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s GUEST.wasm|GUEST.wat ...\n", argv[0]);
         return 2;
     }
-    if (wasixnet_abi_version() != WASIXNET_ABI_VERSION) {
-        fprintf(stderr, "libwasixnet has ABI %u, this host was built for %u\n", (unsigned)wasixnet_abi_version(),
-                (unsigned)WASIXNET_ABI_VERSION);
+    if (!demo_abi_matches())
         return 1;
-    }
     setvbuf(stdout, NULL, _IOLBF, 0); /* keep the story in order with wasmtime's messages on stderr */
     printf("wasixnet %s in wasmtime %s (C API): WebAssembly guests on their own network interface\n",
            wasixnet_version(), WASMTIME_PINNED_VERSION);

@@ -2,26 +2,26 @@
  * host.h: what the parts of the example runtime share.
  *
  *   host.c    embeds wasmtime: registers wasixnet_imports() in one loop, runs the guests
- *   story.c   prints each port call as the guest made it, decoded from guest memory
- *   udp.c     the UDP guests' imports: a canonical-ABI list<outgoing-datagram> handed to
- *             wasixnet_guest_udp_send; receive lowered by wasixnet_guest_udp_receive through the
- *             guest's cabi_realloc; readiness; a loopback receiver that checks what arrived
+ *   udp.c     the UDP guests' imports as wasmtime host functions, over ../shared/udp_session.c:
+ *             a canonical-ABI list<outgoing-datagram> handed to wasixnet_guest_udp_send; receive
+ *             lowered by wasixnet_guest_udp_receive through the guest's cabi_realloc; readiness;
+ *             a loopback receiver that checks what arrived
+ *
+ * and, shared with examples/wasm3-host/ and with no runtime in them (../shared/demo.h):
+ *
+ *   ../shared/story.c         prints each port call as the guest made it, decoded from guest memory
+ *   ../shared/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
+ *   ../shared/demo.c          guest_bytes, reading a file, the port on the demo's clock
  */
 #ifndef WASIXNET_EXAMPLE_HOST_H
 #define WASIXNET_EXAMPLE_HOST_H
 
 #include "wasmtime_min.h"
 
+#include "../shared/demo.h"
+#include "../shared/udp_session.h"
+
 #include <wasixnet.h>
-
-/* wasm memory is little-endian. On a little-endian host the structs of wasixnet.h have the guest's
- * layout byte for byte (the header pins every offset), so story.c and udp.c copy them out of guest
- * memory with memcpy. A big-endian host would have to swap every multi-byte field instead. */
-#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "this example reads guest structs with memcpy: little-endian hosts only"
-#endif
-
-typedef struct udp_session udp_session_t;
 
 /* One guest instance's host state: every host function of that instance reaches it. */
 typedef struct guest_ctx {
@@ -29,16 +29,12 @@ typedef struct guest_ctx {
     wasixnet_timestamp_t now;  /* the port's clock: demo.wait moves it, so lifetimes play out at once */
     unsigned checks_passed;    /* demo.check calls that held */
     udp_session_t *udp;        /* made by the first demo.udp_stream call */
+    char why[256];             /* why the UDP session says the guest must trap (udp.c) */
 } guest_ctx_t;
-
-#define SEC UINT64_C(1000000000) /* the port's clock counts nanoseconds */
 
 /* The caller's linear memory as wasixnet wants it. Looked up on every call, never cached: a
  * memory.grow may have moved it since the last one. A guest that exports no memory gets a trap. */
 wasm_trap_t *guest_memory(wasmtime_caller_t *caller, uint8_t pointer_size, wasixnet_guest_t *out);
-
-/* [off, off + len) of guest memory, or NULL when it does not lie whole inside. */
-uint8_t *guest_bytes(const wasixnet_guest_t *guest, uint64_t off, uint64_t len);
 
 /* A trap with a printf-style message: what a host function returns to stop the guest. */
 wasm_trap_t *trap_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -56,10 +52,5 @@ typedef struct host_import {
 /* The UDP guest's imports (udp.c), registered with the demo's own ones. */
 extern const host_import_t UDP_IMPORTS[];
 extern const size_t UDP_IMPORTS_COUNT;
-
-/* After the UDP guest's run: receives what it sent on the loopback receiver, prints it, and
- * returns 0 when every datagram arrived, byte for byte (udp.c). */
-int udp_session_finish(udp_session_t *udp);
-void udp_session_free(udp_session_t *udp);
 
 #endif

@@ -7,6 +7,9 @@
 
 #include <wasixnet.h>
 
+/* The most parameters of an import the story reads (wasixnet's imports take at most 7). */
+#define STORY_MAX_PARAMS 16
+
 /* What the guest asked, captured before the call: the call's out-parameters (a list's capacity in
  * its count cell) are overwritten by it. */
 typedef struct story_call {

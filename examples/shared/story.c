@@ -2,14 +2,14 @@
  * story.c: prints each port call a guest makes, "port_route_add(10.1.0.0/16 via 10.0.0.1) ->
  * SUCCESS", and what the call wrote back for it (a MAC, a list of routes).
  *
- * Everything is decoded straight from guest memory into the types of wasixnet.h (see host.h on
+ * Everything is decoded straight from guest memory into the types of wasixnet.h (see demo.h on
  * why memcpy is enough), so what is printed is exactly the bytes the guest wrote and got.
  */
 #define _POSIX_C_SOURCE 200809L /* inet_ntop under -std=c11 */
 
 #include "story.h"
 
-#include "host.h"
+#include "demo.h"
 
 #include <arpa/inet.h>
 #include <inttypes.h>
@@ -209,7 +209,7 @@ static void import_args(const wasixnet_import_t *import, const uint64_t *args, u
 void story_before(story_call_t *call, const wasixnet_import_t *import, const wasixnet_guest_t *guest,
                   const uint64_t *args)
 {
-    uint64_t a[HOST_MAX_PARAMS];
+    uint64_t a[STORY_MAX_PARAMS];
     char text[160] = "";
     const struct teller *t = teller_for(import->name);
     import_args(import, args, a);
@@ -227,7 +227,7 @@ void story_before(story_call_t *call, const wasixnet_import_t *import, const was
 void story_after(const story_call_t *call, const wasixnet_import_t *import, const wasixnet_guest_t *guest,
                  const uint64_t *args, wasixnet_errno_t err)
 {
-    uint64_t a[HOST_MAX_PARAMS];
+    uint64_t a[STORY_MAX_PARAMS];
     const struct teller *t = teller_for(import->name);
     import_args(import, args, a);
     printf("  %s -> %s\n", call->asked, wasixnet_errno_name(err));

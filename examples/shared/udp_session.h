@@ -2,20 +2,22 @@
  * udp_session.h: the UDP guest's three imports and the loopback check of what it sent, with no
  * runtime in them.
  *
- * guests/udp_batch.wat calls demo.udp_stream, then wasi:sockets'
+ * examples/wasmtime-host/guests/udp_batch.wat calls demo.udp_stream, then wasi:sockets'
  * [method]outgoing-datagram-stream.check-send and .send as a component's core module calls them
- * once lowered; guests/udp_roundtrip.wat sends to itself and calls
- * [method]incoming-datagram-stream.receive too. Each function below is one of those imports given guest memory as the runtime
- * sees it on that call and the guest's i32 arguments, cut to their 32 bits by the caller: a
- * runtime wraps each in its own host-function shape (udp.c does it for wasm3's raw functions).
- * They return 0 when the guest may go on, or 1 with why the guest must trap written to `why`.
+ * once lowered; udp_roundtrip.wat there sends to itself and calls
+ * [method]incoming-datagram-stream.receive too. Each function below is one of those imports,
+ * given guest memory as the runtime sees it on that call and the guest's i32 arguments, cut to
+ * their 32 bits by the caller. A runtime wraps each in its own host-function shape:
+ * examples/wasmtime-host/udp.c does it for wasmtime's host functions, examples/wasm3-host/udp.c
+ * for wasm3's raw functions. They return 0 when the guest may go on, or 1 with why the guest must
+ * trap written to `why`.
  *
  * The setup is the demo's shortcut: instead of create-udp-socket / bind / stream and their
  * resource handles, demo.udp_stream opens the guest's socket (bound to 127.0.0.1, streams open to
  * any peer) and a receiver of the host's on 127.0.0.1, and answers handle 1 for both streams.
  */
-#ifndef WASIXNET_WASM3_UDP_SESSION_H
-#define WASIXNET_WASM3_UDP_SESSION_H
+#ifndef WASIXNET_EXAMPLE_UDP_SESSION_H
+#define WASIXNET_EXAMPLE_UDP_SESSION_H
 
 #include <stddef.h>
 #include <stdint.h>
