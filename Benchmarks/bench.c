@@ -148,7 +148,7 @@ typedef struct row {
 enum { MAX_ROWS = 32 };
 static row_t rows[MAX_ROWS];
 static size_t row_count;
-static char notes[2048];
+static char notes[4096];
 
 static void add_row(const char *what, unit_t unit, double figure, double baseline, const char *baseline_name,
                     target_t target)
@@ -799,6 +799,169 @@ static void bench_guest_route_add(const dataset_t *d)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Small tables: lookups at the sizes a guest's port has                                      */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Lookups in ports of 4, 8 and 16 IPv4 routes (the sizes the short array serves, wasixnet's
+ * SizedRouteTable), checked against the scan like the big tables. */
+static void bench_small_tables(void)
+{
+    static const size_t sizes[] = {4, 8, 16};
+    static const char *labels[] = {"4-route", "8-route", "16-route"};
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
+        dataset_t d = dataset_new(&IPV4, sizes[s], labels[s], 10 + s);
+        wasixnet_port_t *port = port_new(fixed_clock, d.n);
+        fill_host(port, d.cidrs, d.n);
+        size_t sampled = SCAN_MAX;
+        size_t *answers = xcalloc(sampled, sizeof *answers);
+        scan_ctx_t scan = {&d, answers};
+        double scan_ns = median_ns_per_op(scan_batch, &scan, SCAN_BATCHES, sampled / SCAN_BATCHES);
+        double lookup_ns = measure_lookups(port, &d, answers, sampled, "fixed clock", DEST_COUNT);
+        char what[64];
+        snprintf(what, sizeof what, "%s lookup, fixed clock (median)", labels[s]);
+        add_row(what, UNIT_NS, lookup_ns, scan_ns, "C linear scan", NO_TARGET);
+        free(answers);
+        wasixnet_port_free(port);
+        dataset_free(&d);
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Ports at scale: RSS per port with 20,000 live ports                                        */
+/* ------------------------------------------------------------------------------------------ */
+
+static wasixnet_addr_t v4_addr(uint8_t a, uint8_t b, uint8_t c, uint8_t d)
+{
+    wasixnet_addr_t addr;
+    memset(&addr, 0, sizeof addr);
+    addr.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    addr.u.inet4[0] = a, addr.u.inet4[1] = b, addr.u.inet4[2] = c, addr.u.inet4[3] = d;
+    return addr;
+}
+
+static wasixnet_addr_cidr_t v4_cidr(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t prefix)
+{
+    wasixnet_addr_cidr_t cidr;
+    memset(&cidr, 0, sizeof cidr);
+    cidr.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    cidr.u.inet4.addr[0] = a, cidr.u.inet4.addr[1] = b, cidr.u.inet4.addr[2] = c, cidr.u.inet4.addr[3] = d;
+    cidr.u.inet4.prefix = prefix;
+    return cidr;
+}
+
+/* 2001:db8:<group2>::/<prefix>. */
+static wasixnet_addr_cidr_t v6_cidr(uint16_t group2, uint8_t prefix)
+{
+    wasixnet_addr_cidr_t cidr;
+    memset(&cidr, 0, sizeof cidr);
+    cidr.tag = WASIXNET_ADDRESS_FAMILY_INET6;
+    uint8_t *o = cidr.u.inet6.addr.octets;
+    o[0] = 0x20, o[1] = 0x01, o[2] = 0x0d, o[3] = 0xb8, o[4] = (uint8_t)(group2 >> 8), o[5] = (uint8_t)group2;
+    cidr.u.inet6.prefix = prefix;
+    return cidr;
+}
+
+static void expect_ok(const char *call, wasixnet_errno_t err)
+{
+    if (err != WASIXNET_ESUCCESS) {
+        fprintf(stderr, "MISMATCH: %s answered %s\n", call, wasixnet_errno_name(err));
+        exit(1);
+    }
+}
+
+/* A typical guest's port (issue 11): one own IPv4 address /24, the gateway, three more IPv4
+ * routes, two IPv6 routes, one of them with a lifetime. Port `i` gets its own addresses. */
+static void set_up_typical_port(wasixnet_port_t *port, uint32_t i, wasixnet_timestamp_t expires)
+{
+    uint8_t b = (uint8_t)(i >> 8), c = (uint8_t)i;
+    wasixnet_addr_cidr_t own = v4_cidr(10, b, c, 5, 24);
+    wasixnet_addr_t gateway = v4_addr(10, b, c, 1), fe80;
+    memset(&fe80, 0, sizeof fe80);
+    fe80.tag = WASIXNET_ADDRESS_FAMILY_INET6;
+    fe80.u.inet6.octets[0] = 0xfe, fe80.u.inet6.octets[1] = 0x80, fe80.u.inet6.octets[15] = 1;
+    wasixnet_option_timestamp_t lifetime = {WASIXNET_OPTION_SOME, expires};
+    wasixnet_addr_cidr_t routes[3] = {v4_cidr(172, 16, 0, 0, 12), v4_cidr(192, 168, 0, 0, 16), v4_cidr(100, 64, 0, 0, 10)};
+    wasixnet_addr_cidr_t v6a = v6_cidr(0, 32), v6b = v6_cidr(1, 48);
+    expect_ok("addr_add", wasixnet_port_addr_add(port, &own));
+    expect_ok("gateway_set", wasixnet_port_gateway_set(port, &gateway));
+    for (int r = 0; r < 3; r++)
+        expect_ok("route_add", wasixnet_port_route_add(port, &routes[r], &gateway, &NO_LIFETIME, &NO_LIFETIME));
+    expect_ok("route_add v6", wasixnet_port_route_add(port, &v6a, &fe80, &NO_LIFETIME, &NO_LIFETIME));
+    expect_ok("route_add v6 lifetime", wasixnet_port_route_add(port, &v6b, &ON_LINK, &NO_LIFETIME, &lifetime));
+}
+
+enum { MANY_PORTS = 20000, PORT_MEMORY_REPS = 3 };
+
+static wasixnet_timestamp_t realtime_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (wasixnet_timestamp_t)ts.tv_sec * 1000000000u + (wasixnet_timestamp_t)ts.tv_nsec;
+}
+
+/* RSS growth per block for MANY_PORTS blocks of `size` bytes from malloc, each touched: what the
+ * same measurement gives for plain C memory of the target's size. */
+static double malloc_bytes_per_block(size_t size)
+{
+    void **blocks = xcalloc(MANY_PORTS, sizeof *blocks);
+    release_free_memory();
+    long before = resident_bytes();
+    for (size_t i = 0; i < MANY_PORTS; i++) {
+        blocks[i] = malloc(size);
+        if (!blocks[i])
+            exit(2);
+        memset(blocks[i], 1, size);
+    }
+    double per = (double)(resident_bytes() - before) / MANY_PORTS;
+    for (size_t i = 0; i < MANY_PORTS; i++)
+        free(blocks[i]);
+    free(blocks);
+    return per;
+}
+
+static void bench_port_memory(void)
+{
+    wasixnet_port_t **ports = xcalloc(MANY_PORTS, sizeof *ports);
+    double empty[PORT_MEMORY_REPS], typical[PORT_MEMORY_REPS], cleared[PORT_MEMORY_REPS];
+    double base_small[PORT_MEMORY_REPS], base_large[PORT_MEMORY_REPS];
+    wasixnet_timestamp_t expires = realtime_now() + 3600ull * 1000000000ull;
+    for (size_t r = 0; r < PORT_MEMORY_REPS; r++) {
+        base_small[r] = malloc_bytes_per_block(256);
+        base_large[r] = malloc_bytes_per_block(1024);
+        release_free_memory();
+        long before = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            ports[i] = port_new(NULL, 0);
+        long made = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            set_up_typical_port(ports[i], i, expires);
+        long set_up = resident_bytes();
+        for (uint32_t i = 0; i < MANY_PORTS; i++) {
+            expect_ok("route_clear", wasixnet_port_route_clear(ports[i]));
+            expect_ok("addr_clear", wasixnet_port_addr_clear(ports[i]));
+        }
+        release_free_memory();
+        long after_clear = resident_bytes();
+        empty[r] = (double)(made - before) / MANY_PORTS;
+        typical[r] = (double)(set_up - before) / MANY_PORTS;
+        cleared[r] = (double)(after_clear - before) / MANY_PORTS;
+        for (uint32_t i = 0; i < MANY_PORTS; i++)
+            wasixnet_port_free(ports[i]);
+    }
+    free(ports);
+    double small = median(base_small, PORT_MEMORY_REPS), large = median(base_large, PORT_MEMORY_REPS);
+    add_row("typical port, RSS per port at 20k ports", UNIT_BYTES, median(typical, PORT_MEMORY_REPS), large,
+            "C malloc(1024)", (target_t){TARGET_AT_MOST, 1024});
+    add_row("empty port, RSS per port at 20k ports", UNIT_BYTES, median(empty, PORT_MEMORY_REPS), small,
+            "C malloc(256)", (target_t){TARGET_AT_MOST, 256});
+    add_row("typical port once its routes go", UNIT_BYTES, median(cleared, PORT_MEMORY_REPS), small,
+            "C malloc(256)", (target_t){TARGET_AT_MOST, 256});
+    add_note("note: port memory is RSS growth over %d live ports (own /24, gateway, 3 IPv4 routes, 2 IPv6, one "
+             "with a lifetime), median of %d; baselines are malloc'd blocks measured the same way\n",
+             MANY_PORTS, PORT_MEMORY_REPS);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* A trivial call against a no-op C function in a .so                                         */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -906,26 +1069,34 @@ int main(void)
     const table_targets_t ipv4_1m = {{TARGET_AT_MOST, 25}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
     const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
 
-    dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
-    warm_up(&small);
-    bench_table(&small, untargeted, false); /* kept for the guest adds */
+    /* WASIXNET_BENCH_ONLY=ports: only the small tables and the port memory (quick comparisons). */
+    const char *only = getenv("WASIXNET_BENCH_ONLY");
+    bool ports_only = only && strcmp(only, "ports") == 0;
 
-    dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
-    bench_table(&medium, untargeted, true);
+    if (!ports_only) {
+        dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
+        warm_up(&small);
+        bench_table(&small, untargeted, false); /* kept for the guest adds */
 
-    dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
-    bench_table(&large, ipv4_1m, false);
-    dataset_free(&large);
+        dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
+        bench_table(&medium, untargeted, true);
 
-    dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
-    bench_table(&v6, ipv6_100k, false);
-    dataset_free(&v6);
+        dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
+        bench_table(&large, ipv4_1m, false);
+        dataset_free(&large);
 
-    bench_guest_route_add(&small);
-    bench_guest_route_add(&medium);
-    dataset_free(&small);
-    dataset_free(&medium);
+        dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
+        bench_table(&v6, ipv6_100k, false);
+        dataset_free(&v6);
 
+        bench_guest_route_add(&small);
+        bench_guest_route_add(&medium);
+        dataset_free(&small);
+        dataset_free(&medium);
+    }
+
+    bench_small_tables();
+    bench_port_memory();
     bench_trivial_call();
     add_note("note: one dependent random read from 64 MB on this machine (pointer chase): %.1f ns median\n",
              random_read_ns());

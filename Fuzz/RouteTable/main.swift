@@ -1,4 +1,5 @@
-// Fuzz target: a port's routing (Port over RouteTable, PrefixTrie, FamilyTable, ExpiryQueue) as a
+// Fuzz target: a port's routing (Port over SizedRouteTable: CompactRouteTable while small,
+// RouteTable with PrefixTrie, FamilyTable and ExpiryQueue past it, and the moves between them) as a
 // differential test against a naive oracle: a flat list of routes and own addresses, scanned
 // linearly, written straight from wasixnet.h §4 ([port.validation] … [port.lookup]). The input is a sequence of operations — route
 // add / remove / clear, gateway set, address add / remove / clear, lookups, lists and clock moves
@@ -282,7 +283,7 @@ struct Harness {
     }
 
     mutating func step() {
-        switch input.u8() % 14 {
+        switch input.u8() % 15 {
         case 0, 1, 2:
             let cidr = taggedCIDR(maskHostBits: true)
             let family = cidr.address.ipAddress?.ip.family ?? .v4
@@ -328,6 +329,20 @@ struct Harness {
             compareLookup(destination())
         case 12:
             compareLists()
+        case 13:
+            // A burst of adds, to carry the port past the short array's limit into its trie form
+            // (SizedRouteTable.compactLimit) and, with removals and lifetimes, back again.
+            let family = family(), base = input.u8()
+            for i in 0..<(Int(input.u8()) % 24) {
+                let bits: UInt128 = family == .v4 ? 0x0a03_0000 | UInt128(base) << 8 | UInt128(i)
+                    : 0x2001_0db8_0003 << 80 | UInt128(base) << 8 | UInt128(i)
+                let cidr = TaggedCIDR(address: .ip(ScopedAddress(IPAddress(family: family, bits: bits))),
+                                      prefixLength: UInt8(Oracle.width(family)))
+                let expires = input.u8() & 3 == 0 ? timestamp() : .none
+                let got = port.addRoute(cidr, via: .unspecifiedFamily, preferredUntil: .none, expiresAt: expires)
+                let expected = oracle.addRoute(cidr, via: .unspecifiedFamily, preferred: .none, expires: expires, now: now)
+                expectEqual(got, expected, "burst addRoute \(cidr) \(expires)")
+            }
         default:
             // The clock only moves forward; sometimes far, past every lifetime.
             let delta = input.u8() & 0x80 != 0 ? UInt64(input.u16()) : UInt64(input.u8() & 0x3f)

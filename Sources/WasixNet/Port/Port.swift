@@ -28,27 +28,48 @@ public final class Port: Sendable {
     }
 
     private struct State {
-        var routes: RouteTable
+        var routes: SizedRouteTable
         var addresses: [CIDR] = []
     }
 
+    // The fields are ordered and sized to keep the object small (a port is made per guest, and an
+    // empty one is to cost at most 256 bytes, issue 11): the flags side by side, the limit as a
+    // 32-bit number, the hooks (most ports have none) out of line.
     public let mac: MACAddress
     public let enforceRoutes: Bool
-    public let maxAddresses: Int
-    private let clock: @Sendable () -> UInt64
-    private let hooks: Hooks
-    private let state: Locked<State>
     /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
     /// no clock reading.
     private let timeMatters = Atomic<Bool>(false)
+    private let addressLimit: UInt32
+    private let routeLimit: UInt32
+    private let clock: @Sendable () -> UInt64
+    /// nil: no hook (every hook call answers ENOTSUP).
+    private let hookBox: HookBox?
+    private let state: Locked<State>
+
+    private final class HookBox: Sendable {
+        let hooks: Hooks
+        init(_ hooks: Hooks) { self.hooks = hooks }
+    }
+
+    public var maxAddresses: Int { Int(addressLimit) }
+    private var maxRoutes: Int { Int(routeLimit) }
+    private var hooks: Hooks { hookBox?.hooks ?? Hooks() }
 
     public init(_ configuration: Configuration = Configuration()) {
         mac = configuration.mac ?? MACAddress.randomLocallyAdministered()
         enforceRoutes = configuration.enforceRoutes
-        maxAddresses = configuration.maxAddresses
-        clock = configuration.clock ?? { Syscalls.realtimeNanoseconds() }
-        hooks = configuration.hooks
-        state = Locked(State(routes: RouteTable(maxRoutes: configuration.maxRoutes)))
+        addressLimit = UInt32(clamping: configuration.maxAddresses)
+        routeLimit = UInt32(clamping: configuration.maxRoutes)
+        // Not `??`: its generic result would wrap the closure in a thunk, a 32-byte allocation per port.
+        if let given = configuration.clock { clock = given } else { clock = { Syscalls.realtimeNanoseconds() } }
+        let hooks = configuration.hooks
+        hookBox = hooks.bridge == nil && hooks.unbridge == nil && hooks.dhcpAcquire == nil ? nil : HookBox(hooks)
+        state = Locked(State(routes: SizedRouteTable()))
+    }
+
+    deinit {
+        state.withLock { $0.routes.release() }
     }
 
     // MARK: Routes
@@ -77,7 +98,7 @@ public final class Port: Sendable {
         let now = clock()
         if let expires, expires <= now { return .inval }
         let route = Route(destination: destination, router: nextHop, preferredUntil: preferred, expiresAt: expires)
-        return withState(at: now) { $0.routes.addRoute(route) }
+        return withState(at: now) { $0.routes.addRoute(route, maxRoutes: maxRoutes) }
     }
 
     public func removeRoutes(to address: TaggedAddress) -> WasixErrno {
@@ -95,7 +116,7 @@ public final class Port: Sendable {
     public func setGateway(_ router: TaggedAddress) -> WasixErrno {
         guard let address = router.ipAddress, Self.canRoute(via: address.ip) else { return .inval }
         let now = clock()
-        return withState(at: now) { $0.routes.setDefaultRoute(via: address) }
+        return withState(at: now) { $0.routes.setDefaultRoute(via: address, maxRoutes: maxRoutes) }
     }
 
     /// Calls `write` with the first `capacity` live routes in insertion order (with the lock
@@ -126,7 +147,7 @@ public final class Port: Sendable {
     /// Runs `query` on the routing table, with the lock held, once what is gone at the current
     /// instant has been dropped. The clock is read (never under the lock) only while some route
     /// has a lifetime; `now` is nil when none has.
-    private func withLiveTable<Answer: Sendable>(_ query: @Sendable (inout RouteTable, _ now: UInt64?) -> Answer) -> Answer {
+    private func withLiveTable<Answer: Sendable>(_ query: @Sendable (inout SizedRouteTable, _ now: UInt64?) -> Answer) -> Answer {
         var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
         while true {
             let answer = state.withLock { state -> Answer? in
@@ -147,6 +168,9 @@ public final class Port: Sendable {
         withLiveTable { routes, _ in routes.reaches(address) }
     }
 
+    /// Whether the table is in its short-array form (for the tests of the move between forms).
+    var hasCompactTable: Bool { withState(at: nil) { $0.routes.isCompact } }
+
     // MARK: Own addresses
 
     public func addAddress(_ cidr: TaggedCIDR) -> WasixErrno {
@@ -160,7 +184,7 @@ public final class Port: Sendable {
             guard !state.addresses.contains(where: { $0.address.ip == address.address.ip }) else { return .exist }
             guard state.addresses.count < maxAddresses else { return .nomem }
             state.addresses.append(address)
-            state.routes.addOnLink(address.network)
+            state.routes.addOnLink(address.network, maxRoutes: maxRoutes)
             return .success
         }
     }

@@ -40,6 +40,10 @@ public struct RouteTable {
     private var expiries = ExpiryQueue()
 
     public private(set) var routeCount = 0
+    /// Own prefixes held (each once, whatever its reference count).
+    private(set) var onLinkCount = 0
+    /// Routes and own prefixes: what decides the port's form (`SizedRouteTable`).
+    var entryCount: Int { routeCount + onLinkCount }
     /// Live routes with a preferred_until or an expires_at: while 0, time does not matter.
     public var routesWithLifetimes: Int { lifetimes.count }
     private var routesWithExpiry = 0
@@ -73,6 +77,12 @@ public struct RouteTable {
     /// Whether any route or own prefix leads to `address`: the cheap form of `longestMatch`, in
     /// place for the same reason as `longestMatchInPlace`, for the per-datagram path.
     public mutating func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }
+
+    /// The own prefixes with how many own addresses lie in each, for a move to the other form.
+    var onLinkPrefixes: [(network: Network, references: UInt32)] {
+        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
+        return ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
+    }
 
     /// Calls `body` with each route in insertion order until it returns false.
     public func forEachRoute(_ body: (Route) -> Bool) {
@@ -146,13 +156,9 @@ public struct RouteTable {
     /// Removes every route, keeping the own prefixes: the table is rebuilt from those rather
     /// than emptied route by route.
     public mutating func removeAllRoutes() {
-        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
-        let onLink = ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
+        let onLink = onLinkPrefixes
         self = RouteTable(maxRoutes: maxRoutes)
-        for (network, references) in onLink {
-            addOnLink(network)
-            adjustReferences(of: onLinkID(for: network)!, by: Int32(references) - 1)
-        }
+        for (network, references) in onLink { addOnLink(network, references: references) }
     }
 
     /// Removes the routes that are gone at `now` (expires_at <= now).
@@ -166,19 +172,23 @@ public struct RouteTable {
     // MARK: Own prefixes
 
     /// Makes `network` on-link (once per own address in it: it stays until each is removed).
-    public mutating func addOnLink(_ network: Network) {
+    public mutating func addOnLink(_ network: Network, references: UInt32 = 1) {
         if let id = onLinkID(for: network) {
-            adjustReferences(of: id, by: 1)
+            adjustReferences(of: id, by: Int32(references))
             return
         }
         let id = insert(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
                         isRoute: false)
-        adjustReferences(of: id, by: 1)
+        onLinkCount += 1
+        adjustReferences(of: id, by: Int32(references))
     }
 
     public mutating func removeOnLink(_ network: Network) {
         guard let id = onLinkID(for: network) else { return }
-        if adjustReferences(of: id, by: -1) == 0 { remove(id) }
+        if adjustReferences(of: id, by: -1) == 0 {
+            remove(id)
+            onLinkCount -= 1
+        }
     }
 
     // MARK: Entries across families

@@ -1,0 +1,124 @@
+/// A port's routing table in the form that serves its size: `CompactRouteTable` (a short array)
+/// while it holds at most `compactLimit` entries, `RouteTable` (the trie) past that, and back to
+/// the short array once it shrinks to `compactLimit / 2` (the gap keeps a table that hovers at the
+/// limit from rebuilding on every change). Both forms give the same answers; the move between
+/// them keeps the insertion order, lifetimes and scopes, so no caller can tell which form it read
+/// (the fuzz target FuzzRouteTable checks both against one naive oracle, across the moves).
+///
+/// The large form lives in its own allocation, owned by hand (`release()`): inline, its
+/// RouteTable would make every port, even an empty one, a few hundred bytes larger (issue 11:
+/// an empty port ≤ 256 B); and a class box would cost the lookups a retain and an exclusivity
+/// check that a plain pointer does not.
+struct SizedRouteTable {
+    /// Routes and own prefixes the short array holds before the trie takes over: sixteen 56-byte
+    /// entries, 14 cache lines (FreeBSD switches near 16 too).
+    static let compactLimit = 16
+
+    private var compact = CompactRouteTable()
+    /// Non-nil: the table is in its large form, and `compact` is empty.
+    private var large: UnsafeMutablePointer<RouteTable>?
+
+    // (The route limit is not kept here but passed in by the owner, which has room for it: a
+    // port's table sits in its lock's allocation, which it would push up a malloc size class.)
+    init() {}
+
+    /// Frees the large form, if any: the owner calls this once, when it is done with the table.
+    mutating func release() {
+        guard let large else { return }
+        large.deinitialize(count: 1)
+        large.deallocate()
+        self.large = nil
+    }
+
+    var isCompact: Bool { large == nil }
+    var routeCount: Int { large?.pointee.routeCount ?? compact.routeCount }
+    var routesWithLifetimes: Int { large?.pointee.routesWithLifetimes ?? compact.routesWithLifetimes }
+    var nextExpiry: UInt64? {
+        if let large { return large.pointee.nextExpiry }
+        return compact.earliestExpiry == .max ? nil : compact.earliestExpiry
+    }
+
+    // MARK: Queries
+
+    /// The route a datagram to `address` takes (wasixnet.h [port.lookup]). Mutating so that the
+    /// caller, holding the table inout under a lock, does not copy it to call a read.
+    @inline(__always)
+    mutating func longestMatchInPlace(for address: IPAddress) -> Route? {
+        if let large { return large.pointee.longestMatchInPlace(for: address) }
+        return compact.longestMatchInPlace(for: address)
+    }
+
+    @inline(__always)
+    mutating func reaches(_ address: IPAddress) -> Bool {
+        if let large { return large.pointee.reaches(address) }
+        return compact.reaches(address)
+    }
+
+    /// Calls `body` with each route in insertion order until it returns false.
+    func forEachRoute(_ body: (Route) -> Bool) {
+        if let large { large.pointee.forEachRoute(body) } else { compact.forEachRoute(body) }
+    }
+
+    // MARK: Changes
+
+    mutating func addRoute(_ route: Route, maxRoutes: Int) -> WasixErrno {
+        defer { settleForm(maxRoutes: maxRoutes) }
+        if let large { return large.pointee.addRoute(route) }
+        return compact.addRoute(route, maxRoutes: maxRoutes)
+    }
+
+    mutating func setDefaultRoute(via router: ScopedAddress, maxRoutes: Int) -> WasixErrno {
+        defer { settleForm(maxRoutes: maxRoutes) }
+        if let large { return large.pointee.setDefaultRoute(via: router) }
+        return compact.setDefaultRoute(via: router, maxRoutes: maxRoutes)
+    }
+
+    mutating func removeRoutes(to address: IPAddress) -> Int {
+        defer { settleForm() }
+        if let large { return large.pointee.removeRoutes(to: address) }
+        return compact.removeRoutes(to: address)
+    }
+
+    mutating func removeAllRoutes() {
+        defer { settleForm() }
+        if let large { large.pointee.removeAllRoutes() } else { compact.removeAllRoutes() }
+    }
+
+    mutating func expireRoutes(at now: UInt64) {
+        guard let next = nextExpiry, next <= now else { return }
+        defer { settleForm() }
+        if let large { large.pointee.expireRoutes(at: now) } else { compact.expireRoutes(at: now) }
+    }
+
+    mutating func addOnLink(_ network: Network, maxRoutes: Int) {
+        defer { settleForm(maxRoutes: maxRoutes) }
+        if let large { large.pointee.addOnLink(network) } else { compact.addOnLink(network) }
+    }
+
+    mutating func removeOnLink(_ network: Network) {
+        defer { settleForm() }
+        if let large { large.pointee.removeOnLink(network) } else { compact.removeOnLink(network) }
+    }
+
+    // MARK: The move between forms
+
+    /// Moves to the form the table's size calls for (`maxRoutes`: the limit a new trie enforces;
+    /// nil after a change that can only shrink the table).
+    private mutating func settleForm(maxRoutes: Int? = nil) {
+        if let large {
+            guard large.pointee.entryCount <= Self.compactLimit / 2 else { return }
+            var small = CompactRouteTable()
+            for (network, references) in large.pointee.onLinkPrefixes { small.addOnLink(network, references: references) }
+            large.pointee.forEachRoute { _ = small.addRoute($0, maxRoutes: .max); return true }
+            release()
+            compact = small
+        } else if let maxRoutes, compact.entryCount > Self.compactLimit {
+            var table = RouteTable(maxRoutes: maxRoutes)
+            for (network, references) in compact.onLinkPrefixes { table.addOnLink(network, references: references) }
+            for route in compact.routes { _ = table.addRoute(route) }
+            let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
+            box.initialize(to: table)
+            (compact, large) = (CompactRouteTable(), box)
+        }
+    }
+}
