@@ -15,9 +15,9 @@ WASMTIME_PREFIX := $(CURDIR)/_wheels/wasmtime-$(WASMTIME_VERSION)
 WASMTIME_LIBDIR := $(WASMTIME_PREFIX)/wasmtime/linux-$(shell uname -m)
 WASMTIME_HOST_DIR := examples/wasmtime-host
 # What both hosts (this one and examples/wasm3-host) build unchanged: no runtime in it.
-EXAMPLES_SHARED_DIR := examples/shared
-EXAMPLES_SHARED_SOURCES := $(addprefix $(EXAMPLES_SHARED_DIR)/,demo.c story.c udp_session.c)
-EXAMPLES_SHARED_HEADERS := $(addprefix $(EXAMPLES_SHARED_DIR)/,demo.h story.h udp_session.h)
+EXAMPLES_COMMON_DIR := examples/common
+EXAMPLES_COMMON_SOURCES := $(addprefix $(EXAMPLES_COMMON_DIR)/,demo.c story.c udp_session.c)
+EXAMPLES_COMMON_HEADERS := $(addprefix $(EXAMPLES_COMMON_DIR)/,demo.h story.h udp_session.h)
 WASMTIME_HOST := $(EXAMPLES_OUT)/wasixnet-host
 # Every guest, WAT or C, as the .wasm the host runs, in name order.
 WASMTIME_GUESTS := $(sort $(patsubst $(WASMTIME_HOST_DIR)/guests/%,$(EXAMPLES_OUT)/guests/%.wasm,\
@@ -78,10 +78,10 @@ wasmtime-host-story: $(WASMTIME_HOST) $(WASMTIME_GUESTS)
 
 # The hand-written declarations are checked against this wheel's bindings before every build.
 $(WASMTIME_HOST): $(addprefix $(WASMTIME_HOST_DIR)/,host.c udp.c host.h wasmtime_min.h) \
-    $(EXAMPLES_SHARED_SOURCES) $(EXAMPLES_SHARED_HEADERS) $(LIBDIR)/pkgconfig/wasixnet.pc
+    $(EXAMPLES_COMMON_SOURCES) $(EXAMPLES_COMMON_HEADERS) $(LIBDIR)/pkgconfig/wasixnet.pc
 	@mkdir -p $(@D)
 	PYTHONPATH=$(WASMTIME_PREFIX) python3 $(WASMTIME_HOST_DIR)/check_bindings.py $(WASMTIME_HOST_DIR)/wasmtime_min.h
-	$(CC) $(CFLAGS_TEST) $(addprefix $(WASMTIME_HOST_DIR)/,host.c udp.c) $(EXAMPLES_SHARED_SOURCES) \
+	$(CC) $(CFLAGS_TEST) $(addprefix $(WASMTIME_HOST_DIR)/,host.c udp.c) $(EXAMPLES_COMMON_SOURCES) \
 	  $$($(PKG) --cflags --libs wasixnet) \
 	  -L$(WASMTIME_LIBDIR) -l:_libwasmtime.so -Wl,-rpath,$(WASMTIME_LIBDIR) -o $@
 

@@ -21,8 +21,8 @@
  *
  * The rest is the demo, the same as the wasmtime host's: a fake clock for the port, the "demo"
  * imports through which a guest narrates and checks, the UDP guest's imports (udp.c, over
- * ../shared/udp_session.c), and ../shared/story.c, which prints each port call decoded from guest
- * memory. What has no runtime in it lives in ../shared/, built by the wasmtime host too.
+ * ../common/udp_session.c), and ../common/story.c, which prints each port call decoded from guest
+ * memory. What has no runtime in it lives in ../common/, built by the wasmtime host too.
  *
  *   wasixnet-wasm3-host GUEST.wasm ...    runs each guest's exported `run`; exit 1 on any trap,
  *                                         failed check or missing datagram
@@ -31,7 +31,7 @@
 
 #include "host.h"
 
-#include "../shared/story.h"
+#include "../common/story.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

@@ -3,20 +3,20 @@
  *
  *   host.c          embeds wasm3: links wasixnet_imports() in one loop through one raw-function
  *                   trampoline, runs the guests
- *   udp.c           the UDP guest's imports as wasm3 raw functions, over ../shared/udp_session.c
+ *   udp.c           the UDP guest's imports as wasm3 raw functions, over ../common/udp_session.c
  *
- * and, shared with examples/wasmtime-host/ and with no runtime in them (../shared/demo.h):
+ * and, shared with examples/wasmtime-host/ and with no runtime in them (../common/demo.h):
  *
- *   ../shared/story.c         prints each port call as the guest made it, decoded from guest memory
- *   ../shared/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
+ *   ../common/story.c         prints each port call as the guest made it, decoded from guest memory
+ *   ../common/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
  *                             that checks what arrived
- *   ../shared/demo.c          guest_bytes, reading a file, the port on the demo's clock
+ *   ../common/demo.c          guest_bytes, reading a file, the port on the demo's clock
  */
 #ifndef WASIXNET_WASM3_HOST_H
 #define WASIXNET_WASM3_HOST_H
 
-#include "../shared/demo.h"
-#include "../shared/udp_session.h"
+#include "../common/demo.h"
+#include "../common/udp_session.h"
 
 #include <wasm3.h>
 #include <wasixnet.h>

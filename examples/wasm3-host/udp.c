@@ -1,6 +1,6 @@
 /*
  * udp.c: the UDP guest's imports as wasm3 raw functions. Each takes guest memory as it is on this
- * call and its i32 arguments from their slots, and hands them to ../shared/udp_session.c, which
+ * call and its i32 arguments from their slots, and hands them to ../common/udp_session.c, which
  * does the work with no runtime in it (the wasmtime host's udp.c wraps the same functions).
  *
  * An i32 argument is the low half of its 64-bit slot; wasm3 leaves the high half as it was, so

@@ -4,7 +4,7 @@
 #                              and the must-fail guests, checked
 #   make demo-wasm3            the same guests, as a story
 # Uses the main Makefile's PREFIX, LIBDIR, PKG, OUT, CC, CFLAGS_TEST and its targets deps, install;
-# examples.mk's EXAMPLES_OUT, RUN_INSTALLED, EXAMPLES_MAKE, WASMTIME_GUESTS, EXAMPLES_SHARED_* and
+# examples.mk's EXAMPLES_OUT, RUN_INSTALLED, EXAMPLES_MAKE, WASMTIME_GUESTS, EXAMPLES_COMMON_* and
 # the rules that build those guests (and `wabt`).
 
 # wasm3's C sources come from ONE pinned sdist, pywasm3's, which carries them in its wasm3/
@@ -26,11 +26,11 @@ WASM3_CFLAGS := -g0 -O3 -fomit-frame-pointer -fno-stack-check -fno-stack-protect
 WASM3_HOST_DIR := examples/wasm3-host
 WASM3_HOST := $(EXAMPLES_OUT)/wasixnet-wasm3-host
 WASM3_HOST_BUILD := $(EXAMPLES_OUT)/wasm3-host
-# This host's wasm3 parts, then examples/shared/, which the wasmtime host builds too: the UDP
+# This host's wasm3 parts, then examples/common/, which the wasmtime host builds too: the UDP
 # session, and story.c, which prints each port call as both hosts do.
 WASM3_HOST_OBJECTS := $(addprefix $(WASM3_HOST_BUILD)/,host.o udp.o) \
-  $(patsubst $(EXAMPLES_SHARED_DIR)/%.c,$(WASM3_HOST_BUILD)/shared/%.o,$(EXAMPLES_SHARED_SOURCES))
-WASM3_HOST_HEADERS := $(WASM3_HOST_DIR)/host.h $(EXAMPLES_SHARED_HEADERS)
+  $(patsubst $(EXAMPLES_COMMON_DIR)/%.c,$(WASM3_HOST_BUILD)/common/%.o,$(EXAMPLES_COMMON_SOURCES))
+WASM3_HOST_HEADERS := $(WASM3_HOST_DIR)/host.h $(EXAMPLES_COMMON_HEADERS)
 # The wasmtime host's guests, then this host's own: memory.grow between port calls.
 WASM3_GUESTS := $(WASMTIME_GUESTS) $(patsubst $(WASM3_HOST_DIR)/guests/%.wat,$(EXAMPLES_OUT)/wasm3-guests/%.wasm,\
   $(sort $(wildcard $(WASM3_HOST_DIR)/guests/*.wat)))
@@ -81,7 +81,7 @@ wasm3-host-test: $(WASM3_HOST) $(WASM3_GUESTS) $(WASM3_MUST_FAIL)
 wasm3-host-story: $(WASM3_HOST) $(WASM3_GUESTS)
 	@cd $(EXAMPLES_OUT) && $(RUN_INSTALLED) ./$(notdir $(WASM3_HOST)) $(patsubst $(EXAMPLES_OUT)/%,%,$(WASM3_GUESTS))
 
-# Our code under -Werror, wasm3's header from -isystem, as the library it is; the shared files
+# Our code under -Werror, wasm3's header from -isystem, as the library it is; the common files
 # need no wasm3.
 $(WASM3_HOST): $(WASM3_HOST_OBJECTS) $(WASM3_LIB) $(LIBDIR)/pkgconfig/wasixnet.pc
 	$(CC) $(CFLAGS_TEST) $(WASM3_HOST_OBJECTS) $(WASM3_LIB) $$($(PKG) --libs wasixnet) -lm -o $@
@@ -90,7 +90,7 @@ $(WASM3_HOST_BUILD)/%.o: $(WASM3_HOST_DIR)/%.c $(WASM3_HOST_HEADERS) $(LIBDIR)/p
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) -isystem $(WASM3_SRC) $$($(PKG) --cflags wasixnet) -c $< -o $@
 
-$(WASM3_HOST_BUILD)/shared/%.o: $(EXAMPLES_SHARED_DIR)/%.c $(EXAMPLES_SHARED_HEADERS) $(LIBDIR)/pkgconfig/wasixnet.pc
+$(WASM3_HOST_BUILD)/common/%.o: $(EXAMPLES_COMMON_DIR)/%.c $(EXAMPLES_COMMON_HEADERS) $(LIBDIR)/pkgconfig/wasixnet.pc
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_TEST) $$($(PKG) --cflags wasixnet) -c $< -o $@
 

@@ -10,8 +10,8 @@
  *
  * The rest is the demo: a fake clock for the port (so route lifetimes play out at once), a few
  * "demo" imports through which a guest narrates and checks what it saw, the UDP guest's imports
- * (udp.c, over ../shared/udp_session.c), and ../shared/story.c, which prints each port call decoded
- * from guest memory. What has no runtime in it lives in ../shared/, built by the wasm3 host too.
+ * (udp.c, over ../common/udp_session.c), and ../common/story.c, which prints each port call decoded
+ * from guest memory. What has no runtime in it lives in ../common/, built by the wasm3 host too.
  *
  *   wasixnet-host GUEST.wasm|GUEST.wat ...    runs each guest's exported `run`; exit 1 on any trap,
  *                                           failed check or missing datagram
@@ -20,7 +20,7 @@
 
 #include "host.h"
 
-#include "../shared/story.h"
+#include "../common/story.h"
 
 #include <inttypes.h>
 #include <stdarg.h>

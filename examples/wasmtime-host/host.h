@@ -2,24 +2,24 @@
  * host.h: what the parts of the example runtime share.
  *
  *   host.c    embeds wasmtime: registers wasixnet_imports() in one loop, runs the guests
- *   udp.c     the UDP guests' imports as wasmtime host functions, over ../shared/udp_session.c:
+ *   udp.c     the UDP guests' imports as wasmtime host functions, over ../common/udp_session.c:
  *             a canonical-ABI list<outgoing-datagram> handed to wasixnet_guest_udp_send; receive
  *             lowered by wasixnet_guest_udp_receive through the guest's cabi_realloc; readiness;
  *             a loopback receiver that checks what arrived
  *
- * and, shared with examples/wasm3-host/ and with no runtime in them (../shared/demo.h):
+ * and, shared with examples/wasm3-host/ and with no runtime in them (../common/demo.h):
  *
- *   ../shared/story.c         prints each port call as the guest made it, decoded from guest memory
- *   ../shared/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
- *   ../shared/demo.c          guest_bytes, reading a file, the port on the demo's clock
+ *   ../common/story.c         prints each port call as the guest made it, decoded from guest memory
+ *   ../common/udp_session.c   the UDP guests' imports on guest memory, and the loopback receiver
+ *   ../common/demo.c          guest_bytes, reading a file, the port on the demo's clock
  */
 #ifndef WASIXNET_EXAMPLE_HOST_H
 #define WASIXNET_EXAMPLE_HOST_H
 
 #include "wasmtime_min.h"
 
-#include "../shared/demo.h"
-#include "../shared/udp_session.h"
+#include "../common/demo.h"
+#include "../common/udp_session.h"
 
 #include <wasixnet.h>
 

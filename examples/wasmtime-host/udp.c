@@ -1,6 +1,6 @@
 /*
  * udp.c: the UDP guest's imports as wasmtime host functions. Each takes the caller's memory as it
- * is on this call and the guest's arguments, and hands them to ../shared/udp_session.c, which does
+ * is on this call and the guest's arguments, and hands them to ../common/udp_session.c, which does
  * the work with no runtime in it: the guest's socket, wasixnet_guest_udp_send and
  * wasixnet_guest_udp_receive on guest memory, the return areas, and the loopback receiver that
  * checks what the guest sent (udp_session.h says what each import does and why).

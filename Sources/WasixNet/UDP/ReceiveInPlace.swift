@@ -9,9 +9,9 @@ public struct DatagramView {
 
 /// The datagrams one in-place receive hands out, in order, read straight from the staging
 /// area the kernel filled: no copy before the caller's own. Each is whole: a 64 KiB staging slot
-/// holds any UDP datagram, and a coalesced buffer too (the kernel caps it below that). A caller that needs to know how
-/// many there are before it takes the first (a canonical-ABI list is allocated whole, then
-/// filled) reads `count`; `next()` then gives each in turn. Valid only inside the closure it is
+/// holds every UDP datagram, and a coalesced buffer too (the kernel caps it below that). A
+/// caller that needs to know how many there are before it takes the first (a canonical-ABI list
+/// is allocated whole, then filled) reads `count`; `next()` then gives each in turn. Valid only inside the closure it is
 /// passed to; what the closure does not take is dropped with the call.
 public struct ReceivedDatagrams {
     public let count: Int

@@ -4,10 +4,10 @@
  * (host.c) calls these; story.c and udp_session.c, also shared, read guest memory through
  * guest_bytes.
  *
- *   examples/shared/demo.c          this
- *   examples/shared/story.c         prints each port call as the guest made it, decoded from
+ *   examples/common/demo.c          this
+ *   examples/common/story.c         prints each port call as the guest made it, decoded from
  *                                   guest memory
- *   examples/shared/udp_session.c   the UDP guest's imports on guest memory, and the loopback
+ *   examples/common/udp_session.c   the UDP guest's imports on guest memory, and the loopback
  *                                   receiver that checks what arrived
  */
 #ifndef WASIXNET_EXAMPLE_DEMO_H
