@@ -29,7 +29,7 @@ let package = Package(
         .testTarget(name: "WasixNetTests", dependencies: ["WasixNet", "CWasixNet"], path: "Tests/WasixNetTests"),
         // libFuzzer targets (sanitize.mk: `make fuzz`), each an executable whose LLVMFuzzerTestOneInput
         // is the entry when built with -sanitize=fuzzer; a plain build makes an inert executable.
-        .target(name: "FuzzSupport", path: "Fuzz/Support"),
+        .target(name: "FuzzSupport", dependencies: ["CWasixNet"], path: "Fuzz/Support"),
         .executableTarget(name: "FuzzGuestPortCalls", dependencies: ["WasixNetABI", "CWasixNet", "FuzzSupport"],
                           path: "Fuzz/GuestPortCalls"),
         .executableTarget(name: "FuzzRouteTable", dependencies: ["WasixNet", "FuzzSupport"], path: "Fuzz/RouteTable"),

@@ -104,20 +104,6 @@ func setUp() -> (Sink, Sink, OpaquePointer) {
     return (made.v4, made.v6, port!)
 }
 
-/// The sink's address in the canonical ABI's ip-socket-address layout.
-func sinkAddress(_ family: UInt8, port: UInt16) -> wasixnet_ip_socket_address_t {
-    var address = wasixnet_ip_socket_address_t()
-    address.tag = family
-    if family == 0 {
-        address.u.ipv4.port = port
-        address.u.ipv4.address = (127, 0, 0, 1)
-    } else {
-        address.u.ipv6.port = port
-        address.u.ipv6.address = (0, 0, 0, 0, 0, 0, 0, 1)
-    }
-    return address
-}
-
 let stride = 44
 
 func load32(_ base: UnsafeMutablePointer<UInt8>, _ offset: Int) -> UInt32 {
@@ -171,7 +157,7 @@ public func fuzzGuestDatagramList(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
             let element = memory + Int(listPointer) + index * stride
             guard element[8] == 1, element[12] == family else { continue }
             if rewriteToSink && element[13] & 1 == 0 {
-                let address = sinkAddress(family, port: sink.port)
+                let address = loopbackAddress(family, port: sink.port)
                 withUnsafeBytes(of: address) { for byte in 0..<32 { element[12 + byte] = $0[byte] } }
                 continue
             }
@@ -190,9 +176,9 @@ public func fuzzGuestDatagramList(_ data: UnsafePointer<UInt8>?, _ size: Int) ->
     var socket: OpaquePointer?
     guard wasixnet_udp_create(connected ? nil : port, family, &socket) == 0, let socket else { violated("udp_create") }
     defer { wasixnet_udp_free(socket) }
-    var local = sinkAddress(family, port: 0)
+    var local = loopbackAddress(family, port: 0)
     guard wasixnet_udp_start_bind(socket, &local) == 0, wasixnet_udp_finish_bind(socket) == 0 else { violated("bind") }
-    var peer = sinkAddress(family, port: sink.port)
+    var peer = loopbackAddress(family, port: sink.port)
     guard (connected ? wasixnet_udp_stream(socket, &peer) : wasixnet_udp_stream(socket, nil)) == 0 else { violated("stream") }
     var permits: UInt64 = 0
     if checkSendFirst { guard wasixnet_udp_check_send(socket, &permits) == 0 else { violated("check_send") } }

@@ -106,19 +106,6 @@ final class Guest {
 }
 
 
-func loopbackAddress(_ family: UInt8, port: UInt16) -> wasixnet_ip_socket_address_t {
-    var address = wasixnet_ip_socket_address_t()
-    address.tag = family
-    if family == 0 {
-        address.u.ipv4.port = port
-        address.u.ipv4.address = (127, 0, 0, 1)
-    } else {
-        address.u.ipv6.port = port
-        address.u.ipv6.address = (0, 0, 0, 0, 0, 0, 0, 1)
-    }
-    return address
-}
-
 func streamingSocket(_ family: UInt8, stream: Bool) -> OpaquePointer {
     var socket: OpaquePointer?
     guard wasixnet_udp_create(nil, family, &socket) == 0, let socket else { violated("udp_create") }

@@ -92,23 +92,13 @@ extension Receiver {
         // for. Without UDP_GRO each message is one datagram.
         let wanted = coalesces ? buffersToRead(room: count, handedSoFar: 0, readAhead: readAhead)
                                : min(ReceiveStaging.slots, count)
-        var interruptions = 0
         var discards = 0
         while discards < Self.maxDiscards {
-            area.prepare(wanted)
-            let result = Syscalls.recvmmsg(fd, area.messages, count: wanted)
+            let result = fillStaging(area, fd: fd, wanted: wanted, peer: peer, discards: &discards)
             guard let filled = result.count else {
                 let error = result.error!
-                if error == .intr && interruptions < BatchSender.maxInterruptions {
-                    interruptions += 1
-                    continue
-                }
                 return error == .again || error == .intr ? nil : error
             }
-            let parsed = area.parse(min(filled, wanted), peer: peer)
-            if parsed.faulted && coalesces { Self.stopCoalescing(fd) }
-            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
-            discards += parsed.discarded
             if area.pending > 0 || filled < wanted { return nil }
         }
         return nil

@@ -89,7 +89,6 @@ final class Receiver: @unchecked Sendable {
                                buffer: (Int) -> ReceiveBuffer, store: (Int, ReceivedDatagram) -> Void) -> Result<Int, SocketFailure> {
         let area = staging ?? ReceiveStagingPool.take()
         var handed = handOut(from: area, startingAt: 0, count: count, buffer: buffer, store: store)
-        var interruptions = 0
         var discards = 0
         var failure: SystemErrno?
         // How many buffers one recvmmsg takes. Reading ahead (as many buffers as the caller has
@@ -105,21 +104,12 @@ final class Receiver: @unchecked Sendable {
         while handed < count && discards < Self.maxDiscards {
             let wanted = buffersToRead(room: count - handed, handedSoFar: handed, readAhead: readAhead)
             if wanted == 0 { break }
-            area.prepare(wanted)
-            let result = Syscalls.recvmmsg(fd, area.messages, count: wanted)
+            let result = fillStaging(area, fd: fd, wanted: wanted, peer: peer, discards: &discards)
             guard let filled = result.count else {
                 let error = result.error!
-                if error == .intr && interruptions < BatchSender.maxInterruptions {
-                    interruptions += 1
-                    continue
-                }
                 if error != .again && error != .intr { failure = error }
                 break
             }
-            let parsed = area.parse(min(filled, wanted), peer: peer)
-            if parsed.faulted { Self.stopCoalescing(fd) }
-            discards += parsed.discarded
-            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
             handed = handOut(from: area, startingAt: handed, count: count, buffer: buffer, store: store)
             if filled < wanted { break }
         }
@@ -133,6 +123,32 @@ final class Receiver: @unchecked Sendable {
         // is the kernel's to report again (recvmmsg keeps it for the next call).
         if handed > 0 { return .success(handed) }
         return failure.map { .failure(.error(SocketErrorCode($0))) } ?? .success(0)
+    }
+
+    /// One `recvmmsg` of `wanted` messages into `area`, parsed (other senders' messages counted
+    /// into `discards` when `peer` is set), EINTR retried up to BatchSender.maxInterruptions
+    /// times: how many messages the kernel filled, or its error (EAGAIN, or EINTR past the
+    /// limit, when nothing arrived). A buffer showing the GRO path faulted stops coalescing for
+    /// the socket. The copying and the in-place receive both read the kernel through it.
+    func fillStaging(_ area: ReceiveStaging, fd: Int32, wanted: Int, peer: IPSocketAddress?,
+                     discards: inout Int) -> SyscallResult {
+        var interruptions = 0
+        while true {
+            area.prepare(wanted)
+            let result = Syscalls.recvmmsg(fd, area.messages, count: wanted)
+            guard let filled = result.count else {
+                if result.error == .intr && interruptions < BatchSender.maxInterruptions {
+                    interruptions += 1
+                    continue
+                }
+                return result
+            }
+            let parsed = area.parse(min(filled, wanted), peer: peer)
+            if parsed.faulted && staged { Self.stopCoalescing(fd) }
+            discards += parsed.discarded
+            if filled > 0 { datagramsPerBufferSeen = parsed.mostPerBuffer }
+            return result
+        }
     }
 
     /// How many kernel buffers one `recvmmsg` through a staging area takes for a caller with room
