@@ -12,6 +12,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,6 +37,24 @@ int CWasixNetSystem_errno(void);
 /* The wasi:sockets `error-code` discriminant (0 unknown ... 20) a kernel errno stands for, from
  * the public header's table (wasixnet.h [udp.errors]); 0 (unknown) for an errno not in it. */
 uint8_t CWasixNetSystem_socket_error_code(int error);
+
+/* Read sections (read_sections.c, which explains the scheme; ReadSection.swift, how it is used).
+ * read_enter() counts the calling thread in as a reader and returns what read_exit() needs; it
+ * never waits. read_epoch() is the number of grace-period steps so far; read_try_advance() takes
+ * one more step if the readers it must outwait are gone (it never waits either) and returns the
+ * epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is e + 3. */
+unsigned CWasixNetSystem_read_enter(void);
+void CWasixNetSystem_read_exit(unsigned token);
+unsigned long CWasixNetSystem_read_epoch(void);
+unsigned long CWasixNetSystem_read_try_advance(void);
+/* Hands `object`, which the caller has just made unreachable for new read sections, to the
+ * process-wide retire queue: `release(object)` runs once every read section that could still
+ * hold it has closed (from some later retire or reclaim call, on whatever thread makes it).
+ * false: no memory to queue it; the caller keeps the object. */
+bool CWasixNetSystem_retire(void *object, void (*release)(void *));
+/* Releases everything queued if no read section is open anywhere (a port's free calls it, so
+ * the library holds nothing once its last port is gone). */
+void CWasixNetSystem_reclaim_if_quiescent(void);
 
 enum {
     CWasixNetSystem_SOL_UDP = 17,        /* IPPROTO_UDP as a cmsg level */

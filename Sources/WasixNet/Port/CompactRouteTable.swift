@@ -76,13 +76,18 @@ struct CompactRouteTable {
     /// beside the trie's lookup in the port's locked section it made that section too big to be
     /// inlined, and both forms then paid for a call and a copied result.
     @inline(never)
-    mutating func longestMatchInPlace(for address: IPAddress) -> Route? {
-        let index = matchIndex(for: address)
-        return index < 0 ? nil : route(at: index)
-    }
+    mutating func longestMatchInPlace(for address: IPAddress) -> Route? { longestMatch(for: address) }
 
     @inline(never)
     mutating func reaches(_ address: IPAddress) -> Bool { matchIndex(for: address) >= 0 }
+
+    /// The same, on a table nobody changes any more: a port's published snapshot, read in place
+    /// from its `let` (wasixnet.h [port.concurrency]).
+    @inline(__always)
+    func longestMatch(for address: IPAddress) -> Route? {
+        let index = matchIndex(for: address)
+        return index < 0 ? nil : route(at: index)
+    }
 
     /// Calls `body` with each route in insertion order until it returns false.
     func forEachRoute(_ body: (Route) -> Bool) {

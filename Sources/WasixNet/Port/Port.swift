@@ -37,9 +37,12 @@ public final class Port: Sendable {
     // 32-bit number, the hooks (most ports have none) out of line.
     public let mac: MACAddress
     public let enforceRoutes: Bool
-    /// Whether any route has a lifetime, readable without the lock: while false, a lookup needs
-    /// no clock reading.
-    private let timeMatters = Atomic<Bool>(false)
+    /// What readers see: the address of a retained `PortSnapshot` (as a number: an atomic pointer
+    /// is not Sendable), replaced with one release store per write.
+    private let published: Atomic<UInt>
+    /// Writes begun and ended: odd while one is under way (a seqlock's sequence, which readers that
+    /// walk a large table check, and tests read as the table's version).
+    private let writes = Atomic<UInt64>(0)
     private let addressLimit: UInt32
     private let routeLimit: UInt32
     private let clock: @Sendable () -> UInt64
@@ -66,10 +69,16 @@ public final class Port: Sendable {
         let hooks = configuration.hooks
         hookBox = hooks.bridge == nil && hooks.unbridge == nil && hooks.dhcpAcquire == nil ? nil : HookBox(hooks)
         state = Locked(State(routes: SizedRouteTable()))
+        published = Atomic(Self.address(of: PortSnapshot(compact: CompactRouteTable(), addresses: [])))
     }
 
     deinit {
+        // No call on this port is running (the caller's promise), so no reader holds anything of
+        // it: its own snapshot and table go at once, and whatever it retired earlier with them
+        // when no read section is open anywhere.
         state.withLock { $0.routes.release() }
+        Self.snapshot(at: published.load(ordering: .acquiring)).release()
+        ReadSection.reclaimIfQuiescent()
     }
 
     // MARK: Routes
@@ -119,57 +128,95 @@ public final class Port: Sendable {
         return withState(at: now) { $0.routes.setDefaultRoute(via: address, maxRoutes: maxRoutes) }
     }
 
-    /// Calls `write` with the first `capacity` live routes in insertion order (with the lock
-    /// held: `write` must not call into the port) and returns how many routes there are.
+    /// Calls `write` with the first `capacity` live routes in insertion order (inside a read
+    /// section, or with the lock held: `write` must not call into the port) and returns how many
+    /// live routes there are.
     public func listRoutes(capacity: Int, _ write: (_ index: Int, _ route: Route) -> Void) -> Int {
         let now = clock()
-        return withState(at: now) { state in
-            var index = 0
-            state.routes.forEachRoute { route in
-                guard index < capacity else { return false }
-                write(index, route)
-                index += 1
+        // Routes past their expiry at `now` are left out here rather than removed: a list is a read.
+        return withoutActuallyEscaping(write) { write in
+            var live = 0
+            let visit = { (route: Route) -> Bool in
+                if let expiresAt = route.expiresAt, expiresAt <= now { return true }
+                if live < capacity { write(live, route) }
+                live += 1
                 return true
             }
-            return state.routes.routeCount
+            let listed = ReadSection.reading {
+                withPublished { snapshot -> Bool in
+                    guard !snapshot.isLarge else { return false }
+                    snapshot.compact.forEachRoute(visit)
+                    return true
+                }
+            }
+            if !listed { state.withLock { state in state.routes.forEachRoute(visit) } }
+            return live
         }
     }
 
     /// The route a datagram to `destination` takes, and whether it is deprecated.
     public func lookup(_ destination: TaggedAddress) -> Result<(route: Route, deprecated: Bool), WasixErrno> {
         guard let address = destination.ipAddress?.ip else { return .failure(.inval) }
-        return withLiveTable { routes, now in
-            guard let route = routes.longestMatchInPlace(for: address) else { return .failure(.netunreach) }
-            return .success((route, now.map(route.isDeprecated(at:)) ?? false))
-        }
+        guard let (route, now) = liveMatch(for: address) else { return .failure(.netunreach) }
+        return .success((route, now.map(route.isDeprecated(at:)) ?? false))
     }
 
-    /// Runs `query` on the routing table, with the lock held, once what is gone at the current
-    /// instant has been dropped. The clock is read (never under the lock) only while some route
-    /// has a lifetime; `now` is nil when none has.
-    private func withLiveTable<Answer: Sendable>(_ query: @Sendable (inout SizedRouteTable, _ now: UInt64?) -> Answer) -> Answer {
-        var now: UInt64? = timeMatters.load(ordering: .relaxed) ? clock() : nil
+    /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): `lookup` without
+    /// its answer, for the per-datagram path.
+    public func hasRoute(to address: IPAddress) -> Bool { liveMatch(for: address) != nil }
+
+    /// The longest match for `address` at the current instant, and that instant when the route
+    /// has lifetimes (the clock is read only then, after the lookup and outside any section).
+    ///
+    /// A lookup takes no lock: it reads what is published. The one exception is exactness in
+    /// time: when the best match has expired (wasixnet.h [port.lifetimes]: gone at expires_at),
+    /// the answer is some shorter route, which only the table can tell once the expired one is
+    /// out, so this reader becomes a writer for one call, drops what is due, and looks again.
+    @inline(__always)
+    private func liveMatch(for address: IPAddress) -> (Route, now: UInt64?)? {
         while true {
-            let answer = state.withLock { state -> Answer? in
-                if state.routes.routesWithLifetimes > 0 {
-                    guard let now else { return nil }
-                    expire(&state, at: now)
-                }
-                return query(&state.routes, now)
+            guard let route = publishedMatch(for: address) else { return nil }
+            guard route.hasLifetimes else { return (route, nil) }
+            let now = clock()
+            if let expiresAt = route.expiresAt, expiresAt <= now {
+                withState(at: now) { _ in }
+                continue
             }
-            if let answer { return answer }
-            now = clock()  // a route with a lifetime came in meanwhile: read the clock unlocked, then again
+            return (route, now)
         }
     }
 
-    /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): the cheap form
-    /// of `lookup`, for the per-datagram path.
-    public func hasRoute(to address: IPAddress) -> Bool {
-        withLiveTable { routes, _ in routes.reaches(address) }
+    @inline(__always)
+    private func publishedMatch(for address: IPAddress) -> Route? {
+        let answer: Route?? = ReadSection.reading {
+            withPublished { $0.isLarge ? nil : .some($0.compact.longestMatch(for: address)) }
+        }
+        if let answer { return answer }
+        return state.withLock { $0.routes.longestMatchInPlace(for: address) }
+    }
+
+    /// Calls `body` with the published snapshot, borrowed (no reference count is touched): only
+    /// inside a read section, which keeps it alive.
+    @inline(__always)
+    private func withPublished<Answer>(_ body: (PortSnapshot) -> Answer) -> Answer {
+        Self.snapshot(at: published.load(ordering: .acquiring))._withUnsafeGuaranteedRef(body)
+    }
+
+    /// A new snapshot's address, owning one reference to it.
+    private static func address(of snapshot: PortSnapshot) -> UInt {
+        UInt(bitPattern: Unmanaged.passRetained(snapshot).toOpaque())
+    }
+
+    @inline(__always)
+    private static func snapshot(at address: UInt) -> Unmanaged<PortSnapshot> {
+        Unmanaged.fromOpaque(UnsafeRawPointer(bitPattern: address).unsafelyUnwrapped)
     }
 
     /// Whether the table is in its short-array form (for the tests of the move between forms).
-    var hasCompactTable: Bool { withState(at: nil) { $0.routes.isCompact } }
+    var hasCompactTable: Bool { state.withLock { $0.routes.isCompact } }
+
+    /// Writes begun and ended so far (odd: one is under way): the table's version, for tests.
+    var writeSequence: UInt64 { writes.load(ordering: .acquiring) }
 
     // MARK: Own addresses
 
@@ -206,11 +253,13 @@ public final class Port: Sendable {
         return .success
     }
 
-    /// Like `listRoutes`, for the own addresses.
+    /// Like `listRoutes`, for the own addresses (always from the published snapshot).
     public func listAddresses(capacity: Int, _ write: (_ index: Int, _ address: CIDR) -> Void) -> Int {
-        withState(at: nil) { state in
-            for (index, address) in state.addresses.prefix(capacity).enumerated() { write(index, address) }
-            return state.addresses.count
+        ReadSection.reading {
+            withPublished { snapshot in
+                for (index, address) in snapshot.addresses.prefix(capacity).enumerated() { write(index, address) }
+                return snapshot.addresses.count
+            }
         }
     }
 
@@ -230,20 +279,25 @@ public final class Port: Sendable {
     // MARK: Helpers
 
     /// Runs `body` on the state with the lock held, after dropping what expired by `now` (nil:
-    /// the body does not depend on lifetimes).
+    /// the body does not depend on lifetimes), then publishes the result to readers: a write.
     private func withState<Result>(at now: UInt64?, _ body: (inout State) -> Result) -> Result {
         state.withLock { state in
-            if let now { expire(&state, at: now) }
+            let sequence = writes.load(ordering: .relaxed)
+            writes.store(sequence &+ 1, ordering: .relaxed)
+            atomicMemoryFence(ordering: .releasing)  // the odd count before any change (a seqlock's writer)
+            if let now, let next = state.routes.nextExpiry, next <= now { state.routes.expireRoutes(at: now) }
             let result = body(&state)
-            timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+            publish(state)
+            writes.store(sequence &+ 2, ordering: .releasing)
             return result
         }
     }
 
-    private func expire(_ state: inout State, at now: UInt64) {
-        guard let next = state.routes.nextExpiry, next <= now else { return }
-        state.routes.expireRoutes(at: now)
-        timeMatters.store(state.routes.routesWithLifetimes > 0, ordering: .relaxed)
+    /// Makes `state` what readers see: a new snapshot in place of the old, which is retired.
+    private func publish(_ state: State) {
+        let snapshot = PortSnapshot(compact: state.routes.compactForm, addresses: state.addresses)
+        let old = published.exchange(Self.address(of: snapshot), ordering: .acquiringAndReleasing)
+        PortSnapshot.retire(Self.snapshot(at: old))
     }
 
     /// A next hop must be one host: not 0.0.0.0 / ::, not multicast, not the broadcast address.

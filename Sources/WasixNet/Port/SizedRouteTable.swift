@@ -31,6 +31,8 @@ struct SizedRouteTable {
     }
 
     var isCompact: Bool { large == nil }
+    /// The short array, while the table is in that form: what a port publishes to its readers.
+    var compactForm: CompactRouteTable? { large == nil ? compact : nil }
     var routeCount: Int { large?.pointee.routeCount ?? compact.routeCount }
     var routesWithLifetimes: Int { large?.pointee.routesWithLifetimes ?? compact.routesWithLifetimes }
     var nextExpiry: UInt64? {
