@@ -39,8 +39,9 @@
  *     at once (§4 [port.concurrency]).
  *   - The library owns nothing it is handed: pointers passed in are read (or written) during the
  *     call only. What the library makes (a port, a socket) is released with its own `_free`.
- *   - The library starts no threads and keeps no state outside the ports and sockets it made, so
- *     it can be unloaded (dlclose) and loaded again at no lasting cost.
+ *   - The library starts no threads and keeps no state outside the ports and sockets it made
+ *     (but for what their writes replaced, until it is freed: [port.concurrency]), so once they
+ *     are freed it can be unloaded (dlclose) and loaded again at no lasting cost.
  *   - Every struct that crosses this interface has its size, alignment and every field offset
  *     pinned with static assertions: if this header compiles, the layout is the contract's.
  *   - Each list of numbers or names that code and text both state (error numbers, socket
@@ -328,9 +329,18 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *
  * §4.7 Concurrency [port.concurrency]
  * Every call may come from any thread, and one port may be used from several at once. Each call
- * sees the table as it was before or after every other call: a change is atomic to every reader.
- * The port's state sits behind one lock per port, held only for the table work itself: never
- * while the clock or a hook runs, and never across a system call.
+ * sees the table as it was before or after every other call: a change is atomic to every reader,
+ * and every call that starts after a change's call has returned sees it.
+ *   - Readers never wait for writers. wasixnet_port_route_lookup, the route and address lists
+ *     (host and guest forms) and the route check of an ENFORCE_ROUTES socket take no lock that a
+ *     writer holds: they read a table that a write publishes with one atomic store and never
+ *     changes afterwards. The one exception is time: a lookup whose best route has reached its
+ *     expires_at drops what is due first, as a write would ([port.lifetimes]), then looks again.
+ *   - Writes (route and address adds and removes, clears, the gateway) take turns on one lock per
+ *     port, held only for the table work itself: never while the clock or a hook runs, never
+ *     across a system call, and never waiting for a reader. What a write replaced is freed once
+ *     no read that could still see it is running, by a later write of any port or by a port's
+ *     free; once the last port is freed the library holds nothing.
  *
  * §4.8 Memory [port.memory]
  * A port's memory follows its table. While its routes and own prefixes number at most 16 they

@@ -69,7 +69,7 @@ public final class Port: Sendable {
         let hooks = configuration.hooks
         hookBox = hooks.bridge == nil && hooks.unbridge == nil && hooks.dhcpAcquire == nil ? nil : HookBox(hooks)
         state = Locked(State(routes: SizedRouteTable()))
-        published = Atomic(Self.address(of: PortSnapshot(compact: CompactRouteTable(), addresses: [])))
+        published = Atomic(0)
     }
 
     deinit {
@@ -77,7 +77,8 @@ public final class Port: Sendable {
         // it: its own snapshot and table go at once, and whatever it retired earlier with them
         // when no read section is open anywhere.
         state.withLock { $0.routes.release() }
-        Self.snapshot(at: published.load(ordering: .acquiring)).release()
+        let last = published.load(ordering: .acquiring)
+        if last != 0 { Self.snapshot(at: last).release() }
         ReadSection.reclaimIfQuiescent()
     }
 
@@ -143,7 +144,7 @@ public final class Port: Sendable {
                 return true
             }
             let listed = ReadSection.reading {
-                withPublished { snapshot -> Bool in
+                withPublished(empty: true) { snapshot -> Bool in
                     guard !snapshot.isLarge else { return false }
                     snapshot.compact.forEachRoute(visit)
                     return true
@@ -189,17 +190,20 @@ public final class Port: Sendable {
     @inline(__always)
     private func publishedMatch(for address: IPAddress) -> Route? {
         let answer: Route?? = ReadSection.reading {
-            withPublished { $0.isLarge ? nil : .some($0.compact.longestMatch(for: address)) }
+            withPublished(empty: .some(nil)) { $0.isLarge ? nil : .some($0.compact.longestMatch(for: address)) }
         }
         if let answer { return answer }
         return state.withLock { $0.routes.longestMatchInPlace(for: address) }
     }
 
     /// Calls `body` with the published snapshot, borrowed (no reference count is touched): only
-    /// inside a read section, which keeps it alive.
+    /// inside a read section, which keeps it alive. A port with no route, own prefix or address
+    /// publishes none (an empty port is to cost at most 256 bytes, wasixnet.h [port.memory]), and
+    /// the answer is then `empty`.
     @inline(__always)
-    private func withPublished<Answer>(_ body: (PortSnapshot) -> Answer) -> Answer {
-        Self.snapshot(at: published.load(ordering: .acquiring))._withUnsafeGuaranteedRef(body)
+    private func withPublished<Answer>(empty: Answer, _ body: (PortSnapshot) -> Answer) -> Answer {
+        let address = published.load(ordering: .acquiring)
+        return address == 0 ? empty : Self.snapshot(at: address)._withUnsafeGuaranteedRef(body)
     }
 
     /// A new snapshot's address, owning one reference to it.
@@ -256,7 +260,7 @@ public final class Port: Sendable {
     /// Like `listRoutes`, for the own addresses (always from the published snapshot).
     public func listAddresses(capacity: Int, _ write: (_ index: Int, _ address: CIDR) -> Void) -> Int {
         ReadSection.reading {
-            withPublished { snapshot in
+            withPublished(empty: 0) { snapshot in
                 for (index, address) in snapshot.addresses.prefix(capacity).enumerated() { write(index, address) }
                 return snapshot.addresses.count
             }
@@ -295,9 +299,11 @@ public final class Port: Sendable {
 
     /// Makes `state` what readers see: a new snapshot in place of the old, which is retired.
     private func publish(_ state: State) {
-        let snapshot = PortSnapshot(compact: state.routes.compactForm, addresses: state.addresses)
-        let old = published.exchange(Self.address(of: snapshot), ordering: .acquiringAndReleasing)
-        PortSnapshot.retire(Self.snapshot(at: old))
+        let compact = state.routes.compactForm
+        let isEmpty = compact?.entryCount == 0 && state.addresses.isEmpty
+        let new = isEmpty ? 0 : Self.address(of: PortSnapshot(compact: compact, addresses: state.addresses))
+        let old = published.exchange(new, ordering: .acquiringAndReleasing)
+        if old != 0 { PortSnapshot.retire(Self.snapshot(at: old)) }
     }
 
     /// A next hop must be one host: not 0.0.0.0 / ::, not multicast, not the broadcast address.

@@ -1,5 +1,3 @@
-import CWasixNetSystem
-
 /// What a port's readers see: its table and own addresses as one write left them, published by
 /// `Port` with one atomic store and read without a lock (wasixnet.h [port.concurrency]).
 ///
@@ -27,6 +25,6 @@ final class PortSnapshot {
 
     /// Hands the one reference the port held to the retire queue.
     static func retire(_ snapshot: Unmanaged<PortSnapshot>) {
-        _ = CWasixNetSystem_retire(snapshot.toOpaque(), { $0.map { Unmanaged<PortSnapshot>.fromOpaque($0).release() } })
+        ReadSection.retire(snapshot.toOpaque(), release: { $0.map { Unmanaged<PortSnapshot>.fromOpaque($0).release() } })
     }
 }

@@ -40,10 +40,16 @@ enum ReadSection {
         return body()
     }
 
-    /// Frees `block` (from malloc) once no read section can hold it: the caller has just made it
-    /// unreachable for new readers.
+    /// Calls `release(object)` once no read section can hold `object`: the caller has just made it
+    /// unreachable for new readers. (If the queue cannot grow, the object is kept for good: a leak
+    /// under memory exhaustion, never a use after free.)
+    static func retire(_ object: UnsafeMutableRawPointer, release: @convention(c) (UnsafeMutableRawPointer?) -> Void) {
+        _ = CWasixNetSystem_retire(object, release)
+    }
+
+    /// Frees `block` (from malloc) once no read section can hold it.
     static func retire(block: UnsafeMutableRawPointer) {
-        _ = CWasixNetSystem_retire(block, { $0.map { free($0) } })
+        retire(block, release: { $0.map { free($0) } })
     }
 
     /// Releases everything retired so far if no read section is open anywhere.
