@@ -6,19 +6,17 @@
  *      (baseline: inserting the same prefixes into a plain C hash set), median lookup ns (baseline:
  *      a naive C linear scan for the longest match), bytes per route from the RSS growth (baseline:
  *      the scan's array entry). Every looked-up answer in a sample is checked against the scan.
- *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
- *      the host-typed wasixnet_port_route_add.
  *      Beside each table, issue 11's baseline: a one-bit C trie built from the same prefixes and
  *      looked up with the same destinations (checked against the scan too): lookup ns, the paired
  *      ratio library/trie, and bytes per route against the trie's node array.
  *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
  *      the host-typed wasixnet_port_route_add.
- *   3. Small tables (4, 8, 16 routes) and memory per port with 20,000 live ports.
- *   4. Readers in parallel on one port (a typical guest's, and the 1k-route table): lookups per
+ *   3. Readers in parallel on one port (a typical guest's, and the 1k-route table): lookups per
  *      second from 2 threads against 1, from 2 while a third adds and removes a route against 2
  *      alone, and the writer's rate meanwhile against the writer alone; beside them a loop that
  *      shares nothing (one-bit trie lookups on thread-private copies) on 2 threads against 1: what
  *      this machine can scale at all, in the same rounds.
+ *   4. Small tables (4, 8, 16 routes) and memory per port with 20,000 live ports.
  *   5. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
  *
  * Machines are shared and noisy: every figure is a median, of timed batches or of repetitions;
@@ -30,7 +28,7 @@
  * Environment:
  *   WASIXNET_BENCH_ONLY=tables   only section 1 (the four tables, with the trie)
  *   WASIXNET_BENCH_ONLY=ports    only the small tables, the port memory and the trivial call
- *   WASIXNET_BENCH_ONLY=readers  only section 4 (about 15 s)
+ *   WASIXNET_BENCH_ONLY=readers  only section 3 (about 18 s)
  *   WASIXNET_BENCH_PIN=0|1       pin the parallel section's threads to CPUs (default: see PIN_DEFAULT)
  */
 #define _GNU_SOURCE
@@ -906,8 +904,9 @@ static void bench_versus_trie(wasixnet_port_t *port, const dataset_t *d, const s
     add_paired_row(what, UNIT_NS, p.figure_ns, p.baseline_ns, "one-bit C trie", p.ratio, targets.versus_trie);
     snprintf(what, sizeof what, "%s bytes per route vs one-bit trie", d->label);
     add_row(what, UNIT_BYTES, bytes_per_route, trie_bytes, "trie's node array", targets.bytes_versus_trie);
-    add_note("note: %s one-bit trie: %zu nodes of %zu B, built at %.2f M inserts/s\n", d->label, trie.count,
-             sizeof *trie.nodes, (double)d->n / build_seconds / 1e6);
+    add_note("note: %s one-bit trie: %zu nodes of %zu B (its bytes per route: the node array only, not the "
+             "prefixes it indexes), built at %.2f M inserts/s\n", d->label, trie.count, sizeof *trie.nodes,
+             (double)d->n / build_seconds / 1e6);
     free(trie.nodes);
 }
 
@@ -1223,7 +1222,7 @@ static void bench_port_memory(void)
 
 /* Every configuration runs for a fixed window, once per round; a round runs all of them one after
  * the other, so the within-round ratios compare windows a second or two apart. */
-enum { SCALING_ROUNDS = 7, SCALING_MS = 200, SCALING_STOP_CHECK = 64, SCALING_TYPICAL_DESTS = 256 };
+enum { SCALING_ROUNDS = 9, SCALING_MS = 200, SCALING_STOP_CHECK = 64, SCALING_TYPICAL_DESTS = 256 };
 
 /* PIN_DEFAULT: whether the threads are pinned (reader or trie thread t to CPU t; the writer is
  * never pinned, as it is the third thread on a 2-CPU machine). Measured both ways, two runs each,
@@ -1431,7 +1430,7 @@ static void scaling_rows(port_scaling_t *p)
     snprintf(what, sizeof what, "lookups/s, 2 readers + writer, %s", p->label);
     add_paired_row(what, UNIT_RATE, busy, two, "2 readers alone", median(p->busy_ratio, R),
                    (target_t){TARGET_RATIO_AT_LEAST, 0.55});
-    snprintf(what, sizeof what, "writer adds+removes/s + 2 readers, %s", p->label);
+    snprintf(what, sizeof what, "writer add+rm/s + 2 readers, %s", p->label);
     add_paired_row(what, UNIT_RATE, median(p->writes, R), median(p->writes_alone, R), "writer alone",
                    median(p->writes_ratio, R), NO_TARGET);
     add_note("note: %s: 2 readers' scaling over the share-nothing loop's, paired per round: %.2f\n", p->label,
@@ -1522,12 +1521,17 @@ static void bench_readers(const dataset_t *thousand)
     scaling_rows(&b);
     add_paired_row("C trie lookups/s, 2 threads, share-nothing", UNIT_RATE, median(trie_two, SCALING_ROUNDS),
                    median(trie_one, SCALING_ROUNDS), "1 thread", median(trie_ratio, SCALING_ROUNDS), NO_TARGET);
+    int two_cpu_rounds = 0;
+    for (size_t r = 0; r < SCALING_ROUNDS; r++)
+        two_cpu_rounds += trie_ratio[r] >= 1.7;
+    add_note("note: the share-nothing loop scaled 1.7x or more in %d of %d rounds (the machine gave two CPUs)\n",
+             two_cpu_rounds, SCALING_ROUNDS);
     double machine = median(trie_ratio, SCALING_ROUNDS);
     if (machine < 1.5)
         add_note("note: WARNING: the share-nothing loop scaled only %.2fx on 2 threads: this machine did not give "
                  "this run two CPUs (other jobs?), so the reader ratios say little about the library\n", machine);
     add_note("note: parallel readers: %d rounds of %d ms windows, threads %s; every lookup's answer checked; the "
-             "writer adds and removes %u.1.0.0/16 (no destination is in it)\n", SCALING_ROUNDS, SCALING_MS,
+             "writer adds and removes %u.1.0.0/16 (no destination is in it), each call counted in add+rm/s\n", SCALING_ROUNDS, SCALING_MS,
              pin ? "pinned to a CPU each (readers)" : "not pinned", WRITER_FIRST_OCTET);
     fprintf(stderr, "readers: %.1f s\n", (double)(now_ns() - t0) / 1e9);
 
@@ -1699,7 +1703,8 @@ int main(void)
              random_read_ns());
 
     print_table();
-    printf("ratio = figure / baseline. Lookups: %d batches of %d over %d random destinations (half inside a "
+    printf("ratio = figure / baseline; \"p\": paired, the median over rounds of the ratio within each round. "
+           "Lookups: %d batches of %d over %d random destinations (half inside a "
            "route); every sampled answer equals the linear scan's.\n", LOOKUP_BATCHES, LOOKUP_BATCH, DEST_COUNT);
     printf("whole benchmark: %.1f s\n", (double)(now_ns() - t0) / 1e9);
     return 0;
