@@ -71,8 +71,9 @@ enum {
     GUEST_CALLS = 200000,        /* ... so that every table size makes about this many calls */
     CALL_REPS = 5,
     GUEST_CHECKED = 200,         /* destinations checked after the guest adds */
-    VERSUS_ROUNDS = 41,          /* library against the one-bit trie: 41 paired rounds of 10000 each; */
-    VERSUS_BATCH = 10000,        /* ... large, so re-warming what the other one evicted costs little */
+    VERSUS_ROUNDS = 41,          /* library against the one-bit trie: 41 paired rounds, each side */
+    VERSUS_BATCHES = 10,         /* ... timed as 10 batches of 1000 (see paired_ns_per_op) */
+    VERSUS_BATCH = 1000,
     CHASE_LINES = 1 << 20,       /* memory latency: a random cycle through 64 MB of cache lines */
     CHASE_BATCHES = 9,
     CHASE_BATCH = 100000,
@@ -139,28 +140,42 @@ static double median_ns_per_op(batch_fn fn, void *ctx, size_t batches, size_t pe
     return m;
 }
 
-/* Two kinds of batch timed in rounds, one batch of each per round over the same operation numbers,
- * the order swapped every round (so neither always runs on the cache the other left): the median
- * ns of each, and the median over rounds of the within-round ratio figure / baseline. */
+/* Two kinds of operation timed in rounds: in each, `batches` batches of one kind over a run of
+ * operation numbers, then as many of the other over the same run, the order swapped every round.
+ * A side's figure for the round is the median of its batches: the first batch after the other
+ * side re-warms the caches the other evicted, and a batch the scheduler interrupted (the machine
+ * is shared) is an outlier too; short batches and their median leave both out, as the unpaired
+ * figures do. Returns the median over rounds of each side, and of the within-round ratio
+ * figure / baseline. */
 typedef struct paired {
     double figure_ns, baseline_ns, ratio;
 } paired_t;
 
+static double batches_median_ns(batch_fn fn, void *ctx, size_t first, size_t batches, size_t per_batch,
+                                double *scratch)
+{
+    for (size_t k = 0; k < batches; k++)
+        scratch[k] = batch_ns_per_op(fn, ctx, first + k * per_batch, per_batch);
+    return median(scratch, batches);
+}
+
 static paired_t paired_ns_per_op(batch_fn figure, void *figure_ctx, batch_fn baseline, void *baseline_ctx,
-                                 size_t rounds, size_t per_batch)
+                                 size_t rounds, size_t batches, size_t per_batch)
 {
     double *f = xcalloc(rounds, sizeof *f), *b = xcalloc(rounds, sizeof *b), *r = xcalloc(rounds, sizeof *r);
+    double *scratch = xcalloc(batches, sizeof *scratch);
     for (size_t i = 0; i < rounds; i++) {
-        size_t first = i * per_batch;
+        size_t first = i * batches * per_batch;
         if (i % 2) {
-            b[i] = batch_ns_per_op(baseline, baseline_ctx, first, per_batch);
-            f[i] = batch_ns_per_op(figure, figure_ctx, first, per_batch);
+            b[i] = batches_median_ns(baseline, baseline_ctx, first, batches, per_batch, scratch);
+            f[i] = batches_median_ns(figure, figure_ctx, first, batches, per_batch, scratch);
         } else {
-            f[i] = batch_ns_per_op(figure, figure_ctx, first, per_batch);
-            b[i] = batch_ns_per_op(baseline, baseline_ctx, first, per_batch);
+            f[i] = batches_median_ns(figure, figure_ctx, first, batches, per_batch, scratch);
+            b[i] = batches_median_ns(baseline, baseline_ctx, first, batches, per_batch, scratch);
         }
         r[i] = f[i] / b[i];
     }
+    free(scratch);
     paired_t p = {median(f, rounds), median(b, rounds), median(r, rounds)};
     free(f);
     free(b);
@@ -895,7 +910,7 @@ static void bench_versus_trie(wasixnet_port_t *port, const dataset_t *d, const s
     trie_ctx_t baseline = {trie.nodes, d->dest, DEST_COUNT - 1};
     bool v4 = d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4;
     paired_t p = paired_ns_per_op(lookup_batch, &library, v4 ? trie4_batch : trie6_batch, &baseline, VERSUS_ROUNDS,
-                                  VERSUS_BATCH);
+                                  VERSUS_BATCHES, VERSUS_BATCH);
     /* Its array as used (count, not the doubling capacity): what a trie of this shape needs. */
     double trie_bytes = (double)(trie.count * sizeof *trie.nodes) / (double)d->n;
     fprintf(stderr, "%s: one-bit trie of %zu nodes built in %.3f s, %zu lookups match the scan; %.1f ns against "
