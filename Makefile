@@ -233,7 +233,7 @@ check-readme:
 bench: deps install
 	@mkdir -p $(OUT)
 	$(CC) -O2 -fPIC -shared Benchmarks/cnoop.c -o $(OUT)/libcnoop.so
-	$(CC) -std=c11 -O2 -Wall -Wextra Benchmarks/bench.c $$($(PKG) --cflags --libs wasixnet) \
+	$(CC) -std=c11 -O2 -Wall -Wextra -pthread Benchmarks/bench.c $$($(PKG) --cflags --libs wasixnet) \
 	  -L$(OUT) -lcnoop -Wl,-rpath,$(OUT) -Wl,-rpath,$(LIBDIR) -o $(OUT)/bench
 	$(CC) -std=c11 -O2 -Wall -Wextra -Werror Benchmarks/udp_bench.c $$($(PKG) --cflags --libs wasixnet) \
 	  -Wl,-rpath,$(LIBDIR) -o $(OUT)/udp_bench

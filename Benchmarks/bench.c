@@ -6,18 +6,39 @@
  *      (baseline: inserting the same prefixes into a plain C hash set), median lookup ns (baseline:
  *      a naive C linear scan for the longest match), bytes per route from the RSS growth (baseline:
  *      the scan's array entry). Every looked-up answer in a sample is checked against the scan.
+ *      Beside each table, issue 11's baseline: a one-bit C trie built from the same prefixes and
+ *      looked up with the same destinations (checked against the scan too): lookup ns, the paired
+ *      ratio library/trie, and bytes per route against the trie's node array.
  *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
  *      the host-typed wasixnet_port_route_add.
- *   3. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
+ *   3. Readers in parallel on one port (a typical guest's, and the 1k-route table): lookups per
+ *      second from 2 threads against 1, from 2 while a third adds and removes a route against 2
+ *      alone, and the writer's rate meanwhile against the writer alone; beside them a loop that
+ *      shares nothing (one-bit trie lookups on thread-private copies) on 2 threads against 1: what
+ *      this machine can scale at all, in the same rounds.
+ *   4. Small tables (4, 8, 16 routes) and memory per port with 20,000 live ports.
+ *   5. A trivial call, wasixnet_port_mac, against a no-op C function in another .so (libcnoop).
  *
- * Machines are shared and noisy: every figure is a median, of timed batches or of repetitions.
- * Progress goes to stderr, the table to stdout. Exit status 1 only when the library gives a wrong
- * answer (or refuses a valid call): a benchmark of a wrong answer is worthless.
+ * Machines are shared and noisy: every figure is a median, of timed batches or of repetitions;
+ * a ratio marked "p" is paired: the median over rounds of the ratio measured within each round.
+ * Progress goes to stderr, the table to stdout. Exit status 1 only when the library (or a baseline)
+ * gives a wrong answer, or the library refuses a valid call: a benchmark of a wrong answer is
+ * worthless. A MISSED target never changes the exit status (issue 11's are work in progress).
+ *
+ * Environment:
+ *   WASIXNET_BENCH_ONLY=tables   only section 1 (the four tables, with the trie)
+ *   WASIXNET_BENCH_ONLY=ports    only the small tables, the port memory and the trivial call
+ *   WASIXNET_BENCH_ONLY=readers  only section 3 (11 s on a quiet machine, at most ~27 s)
+ *   WASIXNET_BENCH_PIN=0|1       pin the parallel section's threads to CPUs (default: see PIN_DEFAULT)
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <malloc.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -50,6 +71,9 @@ enum {
     GUEST_CALLS = 200000,        /* ... so that every table size makes about this many calls */
     CALL_REPS = 5,
     GUEST_CHECKED = 200,         /* destinations checked after the guest adds */
+    VERSUS_ROUNDS = 41,          /* library against the one-bit trie: 41 paired rounds, each side */
+    VERSUS_BATCHES = 10,         /* ... timed as 10 batches of 1000 (see paired_ns_per_op) */
+    VERSUS_BATCH = 1000,
     CHASE_LINES = 1 << 20,       /* memory latency: a random cycle through 64 MB of cache lines */
     CHASE_BATCHES = 9,
     CHASE_BATCH = 100000,
@@ -116,6 +140,49 @@ static double median_ns_per_op(batch_fn fn, void *ctx, size_t batches, size_t pe
     return m;
 }
 
+/* Two kinds of operation timed in rounds: in each, `batches` batches of one kind over a run of
+ * operation numbers, then as many of the other over the same run, the order swapped every round.
+ * A side's figure for the round is the median of its batches: the first batch after the other
+ * side re-warms the caches the other evicted, and a batch the scheduler interrupted (the machine
+ * is shared) is an outlier too; short batches and their median leave both out, as the unpaired
+ * figures do. Returns the median over rounds of each side, and of the within-round ratio
+ * figure / baseline. */
+typedef struct paired {
+    double figure_ns, baseline_ns, ratio;
+} paired_t;
+
+static double batches_median_ns(batch_fn fn, void *ctx, size_t first, size_t batches, size_t per_batch,
+                                double *scratch)
+{
+    for (size_t k = 0; k < batches; k++)
+        scratch[k] = batch_ns_per_op(fn, ctx, first + k * per_batch, per_batch);
+    return median(scratch, batches);
+}
+
+static paired_t paired_ns_per_op(batch_fn figure, void *figure_ctx, batch_fn baseline, void *baseline_ctx,
+                                 size_t rounds, size_t batches, size_t per_batch)
+{
+    double *f = xcalloc(rounds, sizeof *f), *b = xcalloc(rounds, sizeof *b), *r = xcalloc(rounds, sizeof *r);
+    double *scratch = xcalloc(batches, sizeof *scratch);
+    for (size_t i = 0; i < rounds; i++) {
+        size_t first = i * batches * per_batch;
+        if (i % 2) {
+            b[i] = batches_median_ns(baseline, baseline_ctx, first, batches, per_batch, scratch);
+            f[i] = batches_median_ns(figure, figure_ctx, first, batches, per_batch, scratch);
+        } else {
+            f[i] = batches_median_ns(figure, figure_ctx, first, batches, per_batch, scratch);
+            b[i] = batches_median_ns(baseline, baseline_ctx, first, batches, per_batch, scratch);
+        }
+        r[i] = f[i] / b[i];
+    }
+    free(scratch);
+    paired_t p = {median(f, rounds), median(b, rounds), median(r, rounds)};
+    free(f);
+    free(b);
+    free(r);
+    return p;
+}
+
 /* Splitmix64: a seeded PRNG, so every run measures the same tables. */
 static uint64_t next_random(uint64_t *state)
 {
@@ -130,7 +197,13 @@ static uint64_t next_random(uint64_t *state)
 /* ------------------------------------------------------------------------------------------ */
 
 typedef enum { UNIT_NS, UNIT_RATE, UNIT_BYTES } unit_t;
-typedef enum { TARGET_NONE, TARGET_AT_MOST, TARGET_AT_LEAST, TARGET_RATIO_AT_MOST } target_kind_t;
+typedef enum {
+    TARGET_NONE,
+    TARGET_AT_MOST,
+    TARGET_AT_LEAST,
+    TARGET_RATIO_AT_MOST,
+    TARGET_RATIO_AT_LEAST,
+} target_kind_t;
 typedef struct target {
     target_kind_t kind;
     double value;
@@ -141,27 +214,42 @@ typedef struct row {
     char what[64];
     unit_t unit;
     double figure, baseline;
+    /* figure / baseline, or for a paired row the median of the within-round ratios: on a noisy
+     * machine that is steadier than the ratio of two medians, since drift hits both sides of a
+     * round alike. Targets on ratios are checked against this. */
+    double ratio;
+    bool paired;
     char baseline_name[32];
     target_t target;
 } row_t;
 
-enum { MAX_ROWS = 32 };
+enum { MAX_ROWS = 48 };
 static row_t rows[MAX_ROWS];
 static size_t row_count;
-static char notes[4096];
+static char notes[8192];
 
-static void add_row(const char *what, unit_t unit, double figure, double baseline, const char *baseline_name,
-                    target_t target)
+static void add_paired_row(const char *what, unit_t unit, double figure, double baseline, const char *baseline_name,
+                           double paired_ratio, target_t target)
 {
-    if (row_count == MAX_ROWS)
+    if (row_count == MAX_ROWS) {
+        fprintf(stderr, "bench: more than %d rows; \"%s\" left out\n", MAX_ROWS, what);
         return;
+    }
     row_t *r = &rows[row_count++];
     snprintf(r->what, sizeof r->what, "%s", what);
     snprintf(r->baseline_name, sizeof r->baseline_name, "%s", baseline_name);
     r->unit = unit;
     r->figure = figure;
     r->baseline = baseline;
+    r->paired = !isnan(paired_ratio);
+    r->ratio = r->paired ? paired_ratio : figure / baseline;
     r->target = target;
+}
+
+static void add_row(const char *what, unit_t unit, double figure, double baseline, const char *baseline_name,
+                    target_t target)
+{
+    add_paired_row(what, unit, figure, baseline, baseline_name, (double)NAN, target);
 }
 
 static void add_note(const char *fmt, ...)
@@ -194,7 +282,7 @@ static void format_value(char *buf, size_t size, unit_t unit, double v)
 static void format_target(char *buf, size_t size, const row_t *r)
 {
     char value[32];
-    double ratio = r->figure / r->baseline;
+    double ratio = r->ratio;
     format_value(value, sizeof value, r->unit, r->target.value);
     switch (r->target.kind) {
     case TARGET_NONE:
@@ -209,6 +297,9 @@ static void format_target(char *buf, size_t size, const row_t *r)
     case TARGET_RATIO_AT_MOST:
         snprintf(buf, size, "ratio <= %.3g %s", r->target.value, ratio <= r->target.value ? "ok" : "MISSED");
         break;
+    case TARGET_RATIO_AT_LEAST:
+        snprintf(buf, size, "ratio >= %.3g %s", r->target.value, ratio >= r->target.value ? "ok" : "MISSED");
+        break;
     }
 }
 
@@ -219,13 +310,13 @@ static void print_table(void)
            "------------", "----------------------------------", "---------", "----------------------");
     for (size_t i = 0; i < row_count; i++) {
         const row_t *r = &rows[i];
-        char figure[32], baseline[32], with_name[64], target[48];
+        char figure[32], baseline[32], with_name[64], target[48], ratio[32];
         format_value(figure, sizeof figure, r->unit, r->figure);
         format_value(baseline, sizeof baseline, r->unit, r->baseline);
         snprintf(with_name, sizeof with_name, "%s %s", baseline, r->baseline_name);
+        snprintf(ratio, sizeof ratio, "%.3g%s", r->ratio, r->paired ? " p" : "");
         format_target(target, sizeof target, r);
-        printf("%-44s | %-12s | %-34s | %-9.3g | %s\n", r->what, figure, with_name, r->figure / r->baseline,
-               target);
+        printf("%-44s | %-12s | %-34s | %-9s | %s\n", r->what, figure, with_name, ratio, target);
     }
     printf("%s", notes);
 }
@@ -521,6 +612,154 @@ static void dataset_free(dataset_t *d)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* The one-bit trie: issue 11's baseline for lookups                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A plain binary trie, one bit per level, every node in one array. A node holds its two children
+ * (array indices; 0 is none, which is safe because the root, node 0, is nobody's child) and the
+ * prefix that ends there (an index into the data set's prefixes, or TRIE_NONE). A lookup walks
+ * down the destination's bits and remembers the last prefix it passed: the longest match. Nothing
+ * clever (no path compression, no strides, nodes in insertion order): the textbook structure a
+ * route table for thousands of guests has to beat by a wide margin. */
+#define TRIE_NONE UINT32_MAX
+
+typedef struct trie_node {
+    uint32_t child[2];
+    uint32_t route;
+} trie_node_t;
+
+typedef struct trie {
+    trie_node_t *nodes;
+    size_t count, capacity;
+} trie_t;
+
+static uint32_t trie_new_node(trie_t *t)
+{
+    if (t->count == t->capacity) {
+        t->capacity = t->capacity ? 2 * t->capacity : 1024;
+        t->nodes = realloc(t->nodes, t->capacity * sizeof *t->nodes);
+        if (!t->nodes || t->capacity > UINT32_MAX) {
+            fprintf(stderr, "bench: out of memory (a trie of %zu nodes)\n", t->capacity);
+            exit(2);
+        }
+    }
+    t->nodes[t->count] = (trie_node_t){{0, 0}, TRIE_NONE};
+    return (uint32_t)t->count++;
+}
+
+static unsigned prefix_bit(const prefix_t *p, unsigned k)
+{
+    return (unsigned)((k < 64 ? p->hi >> (63 - k) : p->lo >> (127 - k)) & 1);
+}
+
+/* The trie of every prefix of `d`; `seconds` gets the time the inserts took. */
+static trie_t trie_build(const dataset_t *d, double *seconds)
+{
+    trie_t t = {NULL, 0, 0};
+    uint64_t t0 = now_ns();
+    trie_new_node(&t);
+    for (size_t i = 0; i < d->n; i++) {
+        const prefix_t *p = &d->prefixes[i];
+        uint32_t node = 0;
+        for (unsigned k = 0; k < p->len; k++) {
+            unsigned b = prefix_bit(p, k);
+            uint32_t next = t.nodes[node].child[b];
+            if (!next) {
+                next = trie_new_node(&t); /* may move the array: index, never hold a pointer */
+                t.nodes[node].child[b] = next;
+            }
+            node = next;
+        }
+        t.nodes[node].route = (uint32_t)i;
+    }
+    *seconds = (double)(now_ns() - t0) / 1e9;
+    return t;
+}
+
+/* Both lookups read the destination from the same wasixnet_addr_t the library is given, so the
+ * baseline pays for reading it too. */
+static uint32_t trie_lookup4(const trie_node_t *nodes, const wasixnet_addr_t *dst)
+{
+    const uint8_t *o = dst->u.inet4;
+    uint32_t key = (uint32_t)o[0] << 24 | (uint32_t)o[1] << 16 | (uint32_t)o[2] << 8 | o[3];
+    uint32_t node = 0, best = nodes[0].route;
+    for (unsigned k = 0; k < 32; k++, key <<= 1) {
+        node = nodes[node].child[key >> 31];
+        if (!node)
+            break;
+        if (nodes[node].route != TRIE_NONE)
+            best = nodes[node].route;
+    }
+    return best;
+}
+
+static uint32_t trie_lookup6(const trie_node_t *nodes, const wasixnet_addr_t *dst)
+{
+    const uint8_t *o = dst->u.inet6.octets;
+    uint64_t hi = 0, lo = 0;
+    for (int k = 0; k < 8; k++) {
+        hi = hi << 8 | o[k];
+        lo = lo << 8 | o[8 + k];
+    }
+    uint32_t node = 0, best = nodes[0].route;
+    for (unsigned k = 0; k < 128; k++) {
+        node = nodes[node].child[hi >> 63];
+        if (!node)
+            break;
+        if (nodes[node].route != TRIE_NONE)
+            best = nodes[node].route;
+        hi = hi << 1 | lo >> 63;
+        lo <<= 1;
+    }
+    return best;
+}
+
+static uint32_t trie_lookup(const dataset_t *d, const trie_node_t *nodes, const wasixnet_addr_t *dst)
+{
+    return d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4 ? trie_lookup4(nodes, dst) : trie_lookup6(nodes, dst);
+}
+
+typedef struct trie_ctx {
+    const trie_node_t *nodes;
+    const wasixnet_addr_t *dest;
+    size_t dest_mask; /* as lookup_ctx_t: the same destinations, cycled the same way */
+} trie_ctx_t;
+
+static void trie4_batch(void *ctx, size_t first, size_t count)
+{
+    const trie_ctx_t *c = ctx;
+    uint64_t acc = 0;
+    for (size_t i = first; i < first + count; i++)
+        acc += trie_lookup4(c->nodes, &c->dest[i & c->dest_mask]);
+    sink += acc;
+}
+
+static void trie6_batch(void *ctx, size_t first, size_t count)
+{
+    const trie_ctx_t *c = ctx;
+    uint64_t acc = 0;
+    for (size_t i = first; i < first + count; i++)
+        acc += trie_lookup6(c->nodes, &c->dest[i & c->dest_mask]);
+    sink += acc;
+}
+
+/* The trie's answer for each of the first `count` destinations equals the linear scan's: a
+ * baseline that answers wrong would make its ratio meaningless. */
+static void verify_trie(const trie_t *t, const dataset_t *d, const size_t *answers, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        uint32_t got = trie_lookup(d, t->nodes, &d->dest[i]);
+        size_t as_index = got == TRIE_NONE ? NO_MATCH : got;
+        if (as_index != answers[i]) {
+            fprintf(stderr, "MISMATCH: %s one-bit trie #%zu: trie /%d, linear scan /%d\n", d->label, i,
+                    got == TRIE_NONE ? -1 : d->prefixes[got].len,
+                    answers[i] == NO_MATCH ? -1 : d->prefixes[answers[i]].len);
+            exit(1);
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* The library side: ports, fills, lookups                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -654,7 +893,37 @@ static size_t clamp_size(double v, size_t lo, size_t hi)
 
 typedef struct table_targets {
     target_t lookup_ns, adds_per_s, bytes_per_route;
+    target_t versus_trie, bytes_versus_trie; /* issue 11: lookup ratio library/trie; library bytes per route */
 } table_targets_t;
+
+/* The one-bit trie beside the library's table on `port`: the trie is built from the same prefixes,
+ * checked against the scan's `answers`, then both are timed on the same destinations in paired
+ * rounds. `bytes_per_route` is the library's RSS growth per route, set beside the trie's array. */
+static void bench_versus_trie(wasixnet_port_t *port, const dataset_t *d, const size_t *answers, size_t sampled,
+                              double bytes_per_route, table_targets_t targets)
+{
+    char what[64];
+    double build_seconds;
+    trie_t trie = trie_build(d, &build_seconds);
+    verify_trie(&trie, d, answers, sampled);
+    lookup_ctx_t library = {port, d->dest, DEST_COUNT - 1};
+    trie_ctx_t baseline = {trie.nodes, d->dest, DEST_COUNT - 1};
+    bool v4 = d->family->tag == WASIXNET_ADDRESS_FAMILY_INET4;
+    paired_t p = paired_ns_per_op(lookup_batch, &library, v4 ? trie4_batch : trie6_batch, &baseline, VERSUS_ROUNDS,
+                                  VERSUS_BATCHES, VERSUS_BATCH);
+    /* Its array as used (count, not the doubling capacity): what a trie of this shape needs. */
+    double trie_bytes = (double)(trie.count * sizeof *trie.nodes) / (double)d->n;
+    fprintf(stderr, "%s: one-bit trie of %zu nodes built in %.3f s, %zu lookups match the scan; %.1f ns against "
+            "the library's %.1f ns\n", d->label, trie.count, build_seconds, sampled, p.baseline_ns, p.figure_ns);
+    snprintf(what, sizeof what, "%s lookup vs one-bit C trie", d->label);
+    add_paired_row(what, UNIT_NS, p.figure_ns, p.baseline_ns, "one-bit C trie", p.ratio, targets.versus_trie);
+    snprintf(what, sizeof what, "%s bytes per route vs one-bit trie", d->label);
+    add_row(what, UNIT_BYTES, bytes_per_route, trie_bytes, "trie's node array", targets.bytes_versus_trie);
+    add_note("note: %s one-bit trie: %zu nodes of %zu B (its bytes per route: the node array only, not the "
+             "prefixes it indexes), built at %.2f M inserts/s\n", d->label, trie.count, sizeof *trie.nodes,
+             (double)d->n / build_seconds / 1e6);
+    free(trie.nodes);
+}
 
 /* Everything about one route table size. With `default_clock`, the lookups are measured again on
  * a port with the library's own clock (CLOCK_REALTIME), against the fixed-clock figure. */
@@ -708,6 +977,7 @@ static void bench_table(const dataset_t *d, table_targets_t targets, bool defaul
     snprintf(what, sizeof what, "%s bytes per route (RSS growth)", d->label);
     add_row(what, UNIT_BYTES, bytes_per_route, (double)d->family->scan_entry_size, "C scan array entry",
             targets.bytes_per_route);
+    bench_versus_trie(port, d, answers, sampled, bytes_per_route, targets);
     wasixnet_port_free(port);
 
     if (default_clock) {
@@ -962,6 +1232,379 @@ static void bench_port_memory(void)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Readers in parallel on one port, alone and with a writer                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Every configuration runs for a fixed window, once per round; a round runs all of them one after
+ * the other, so the within-round ratios compare windows about a second apart. The machine is
+ * shared: when other jobs take a CPU, two threads get one CPU between them and a 2/1 ratio says
+ * nothing about the library. So each round is bracketed by the share-nothing loop on 1 and 2
+ * threads, before and after, and a round counts as clean when both brackets scaled at least
+ * TWO_CPUS. Rounds go on until SCALING_CLEAN clean ones, or SCALING_MAX_ROUNDS in all (about 25 s);
+ * the figures are medians over the clean rounds when there are SCALING_MIN_CLEAN of them, else over
+ * all rounds, with a warning. */
+enum {
+    SCALING_CLEAN = 9,
+    SCALING_MIN_CLEAN = 5,
+    SCALING_MAX_ROUNDS = 21,
+    SCALING_MS = 100,
+    SCALING_STOP_CHECK = 64,
+    SCALING_TYPICAL_DESTS = 256,
+};
+static const double TWO_CPUS = 1.7;
+
+/* PIN_DEFAULT: whether the threads are pinned (reader or trie thread t to CPU t; the writer is
+ * never pinned, as it is the third thread on a 2-CPU machine). Measured both ways, two runs each,
+ * on the shared 2-vCPU VM this was written on. With the machine otherwise idle, pinning narrowed
+ * the spread of the with-writer rounds somewhat (0.51-0.68 against 0.40-0.98) and changed no
+ * median much. With other jobs on the machine (its usual state) pinning made things worse: a
+ * pinned reader cannot leave a CPU a compiler is using, and the 2/1 medians fell from ~1.05 to
+ * 0.61-0.80, and the with-writer ones from ~0.65 to ~0.35-0.45, while the unpinned ones followed
+ * the share-nothing loop. So unpinned, which is also what an embedder's threads are.
+ * WASIXNET_BENCH_PIN=1 pins. */
+static const bool PIN_DEFAULT = false;
+
+/* What one configuration's threads share: the port they read and what they must answer. */
+typedef struct scaling {
+    wasixnet_port_t *port;
+    const wasixnet_addr_t *dest;
+    const uint32_t *expected; /* per destination: errno << 8 | prefix length of the route found */
+    size_t dest_count;        /* a power of two */
+    const trie_node_t *trie;  /* the share-nothing loop's trie and destinations, copied per thread */
+    size_t trie_count;
+    bool pin;
+    atomic_int stop;
+    pthread_barrier_t start;
+} scaling_t;
+
+/* One thread's slot, on its own cache lines: the counts are written once, at the end, but the
+ * slots sit in one array and must not share a line with a neighbour's. */
+typedef struct worker {
+    _Alignas(64) scaling_t *s;
+    int index;
+    uint64_t done, wrong;
+    uint64_t checksum; /* the share-nothing loop's answers, added to `sink` by the main thread */
+    pthread_t thread;
+} worker_t;
+
+static void pin_to_cpu(int cpu)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu % (cpus > 0 ? (int)cpus : 1), &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set); /* best effort: unpinned if refused */
+}
+
+static uint32_t lookup_signature(wasixnet_errno_t err, const wasixnet_route_t *out)
+{
+    unsigned len = 0;
+    if (err == WASIXNET_ESUCCESS)
+        len = out->cidr.tag == WASIXNET_ADDRESS_FAMILY_INET4 ? out->cidr.u.inet4.prefix : out->cidr.u.inet6.prefix;
+    return (uint32_t)err << 8 | len;
+}
+
+/* Looks up destinations until told to stop, each answer checked (its errno and the prefix length
+ * found) against the one the port gave with no other thread about: a change must be atomic to a
+ * reader, and the writer's route matches none of the destinations. */
+static void *reader_main(void *arg)
+{
+    worker_t *w = arg;
+    scaling_t *s = w->s;
+    if (s->pin)
+        pin_to_cpu(w->index);
+    size_t mask = s->dest_count - 1, i = (size_t)w->index * (s->dest_count / 2); /* apart, not in step */
+    uint64_t done = 0, wrong = 0;
+    wasixnet_route_t out;
+    pthread_barrier_wait(&s->start);
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        for (int k = 0; k < SCALING_STOP_CHECK; k++, i++) {
+            wasixnet_errno_t err = wasixnet_port_route_lookup(s->port, &s->dest[i & mask], &out, NULL);
+            wrong += lookup_signature(err, &out) != s->expected[i & mask];
+        }
+        done += SCALING_STOP_CHECK;
+    }
+    w->done = done;
+    w->wrong = wrong;
+    return NULL;
+}
+
+/* The writer's route: in 240.0.0.0/4, which none of the destinations are in (random ones are in
+ * 1.0.0.0-223.255.255.255, the typical port's are listed below), so readers' answers never depend
+ * on whether it is there, and every answer can be checked. */
+static const uint8_t WRITER_FIRST_OCTET = 240;
+
+/* Adds and removes one route, over and over: the table changes under the readers. */
+static void *writer_main(void *arg)
+{
+    worker_t *w = arg;
+    scaling_t *s = w->s;
+    wasixnet_addr_cidr_t cidr = v4_cidr(WRITER_FIRST_OCTET, 1, 0, 0, 16);
+    wasixnet_addr_t address = v4_addr(WRITER_FIRST_OCTET, 1, 0, 0);
+    uint64_t done = 0;
+    pthread_barrier_wait(&s->start);
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        expect_ok("writer's route_add", wasixnet_port_route_add(s->port, &cidr, &ON_LINK, &NO_LIFETIME, &NO_LIFETIME));
+        expect_ok("writer's route_remove", wasixnet_port_route_remove(s->port, &address));
+        done += 2;
+    }
+    w->done = done;
+    return NULL;
+}
+
+/* The share-nothing baseline: one-bit trie lookups of the 1k table on the thread's own copies of
+ * the trie and the destinations (first touched by the thread), so nothing is written to, or even
+ * read from, memory another thread uses. Its 2-thread/1-thread ratio is the most this machine
+ * gives two threads of lookups in the same minute; a reader ratio is judged against it. */
+static void *trie_main(void *arg)
+{
+    worker_t *w = arg;
+    scaling_t *s = w->s;
+    if (s->pin)
+        pin_to_cpu(w->index);
+    trie_node_t *nodes = xcalloc(s->trie_count, sizeof *nodes);
+    wasixnet_addr_t *dest = xcalloc(s->dest_count, sizeof *dest);
+    memcpy(nodes, s->trie, s->trie_count * sizeof *nodes);
+    memcpy(dest, s->dest, s->dest_count * sizeof *dest);
+    size_t mask = s->dest_count - 1, i = (size_t)w->index * (s->dest_count / 2);
+    uint64_t done = 0, acc = 0;
+    pthread_barrier_wait(&s->start);
+    while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+        for (int k = 0; k < SCALING_STOP_CHECK; k++, i++)
+            acc += trie_lookup4(nodes, &dest[i & mask]);
+        done += SCALING_STOP_CHECK;
+    }
+    w->checksum = acc;
+    w->done = done;
+    free(nodes);
+    free(dest);
+    return NULL;
+}
+
+/* One window: `threads` threads running `body`, plus the writer if asked (or the writer alone,
+ * with threads = 0). All start together at a barrier; the window is timed by this thread from the
+ * barrier to the stop signal, which the workers see within SCALING_STOP_CHECK operations. Returns
+ * the body threads' operations per second; `writes_per_s` gets the writer's. */
+static double run_window(scaling_t *s, void *(*body)(void *), int threads, bool writer, double *writes_per_s)
+{
+    worker_t workers[3];
+    int total = threads + (writer ? 1 : 0);
+    memset(workers, 0, sizeof workers);
+    atomic_store(&s->stop, 0);
+    if (pthread_barrier_init(&s->start, NULL, (unsigned)total + 1) != 0)
+        exit(2);
+    for (int t = 0; t < total; t++) {
+        workers[t].s = s;
+        workers[t].index = t;
+        if (pthread_create(&workers[t].thread, NULL, t < threads ? body : writer_main, &workers[t]) != 0) {
+            fprintf(stderr, "bench: pthread_create failed\n");
+            exit(2);
+        }
+    }
+    pthread_barrier_wait(&s->start);
+    uint64_t t0 = now_ns();
+    struct timespec pause = {0, SCALING_MS * 1000000L};
+    while (nanosleep(&pause, &pause) != 0)
+        ;
+    atomic_store(&s->stop, 1);
+    double seconds = (double)(now_ns() - t0) / 1e9;
+    uint64_t ops = 0;
+    for (int t = 0; t < total; t++) {
+        pthread_join(workers[t].thread, NULL);
+        if (workers[t].wrong) {
+            fprintf(stderr, "MISMATCH: %llu of %llu lookups by a parallel reader differ from the answer alone\n",
+                    (unsigned long long)workers[t].wrong, (unsigned long long)workers[t].done);
+            exit(1);
+        }
+        if (t < threads)
+            ops += workers[t].done;
+        sink += workers[t].checksum;
+    }
+    pthread_barrier_destroy(&s->start);
+    if (writes_per_s)
+        *writes_per_s = writer ? (double)workers[threads].done / seconds : 0;
+    return (double)ops / seconds;
+}
+
+/* The figures of one port over the rounds. */
+typedef struct port_scaling {
+    const char *label;
+    scaling_t s;
+    double one[SCALING_MAX_ROUNDS], two[SCALING_MAX_ROUNDS], busy[SCALING_MAX_ROUNDS];
+    double writes[SCALING_MAX_ROUNDS], writes_alone[SCALING_MAX_ROUNDS];
+    double two_ratio[SCALING_MAX_ROUNDS], busy_ratio[SCALING_MAX_ROUNDS], writes_ratio[SCALING_MAX_ROUNDS];
+    double versus_machine[SCALING_MAX_ROUNDS]; /* 2/1 readers over 2/1 share-nothing threads */
+} port_scaling_t;
+
+static void scaling_round(port_scaling_t *p, size_t r)
+{
+    p->one[r] = run_window(&p->s, reader_main, 1, false, NULL);
+    p->two[r] = run_window(&p->s, reader_main, 2, false, NULL);
+    p->busy[r] = run_window(&p->s, reader_main, 2, true, &p->writes[r]);
+    run_window(&p->s, reader_main, 0, true, &p->writes_alone[r]);
+    p->two_ratio[r] = p->two[r] / p->one[r];
+    p->busy_ratio[r] = p->busy[r] / p->two[r];
+    p->writes_ratio[r] = p->writes[r] / p->writes_alone[r];
+}
+
+/* Moves the entries of the rounds kept to the front of v; returns how many. */
+static size_t keep_rounds(double *v, const bool *kept, size_t rounds)
+{
+    size_t n = 0;
+    for (size_t r = 0; r < rounds; r++)
+        if (kept[r])
+            v[n++] = v[r];
+    return n;
+}
+
+static void scaling_keep(port_scaling_t *p, const bool *kept, size_t rounds)
+{
+    double *all[] = {p->one, p->two, p->busy, p->writes, p->writes_alone, p->two_ratio, p->busy_ratio,
+                     p->writes_ratio, p->versus_machine};
+    for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+        keep_rounds(all[k], kept, rounds);
+}
+
+static void scaling_rows(port_scaling_t *p, size_t R)
+{
+    char what[64];
+    double two = median(p->two, R), one = median(p->one, R), busy = median(p->busy, R);
+    snprintf(what, sizeof what, "lookups/s, 2 readers, %s", p->label);
+    add_paired_row(what, UNIT_RATE, two, one, "1 reader", median(p->two_ratio, R),
+                   (target_t){TARGET_RATIO_AT_LEAST, 1.7});
+    snprintf(what, sizeof what, "lookups/s, 2 readers + writer, %s", p->label);
+    add_paired_row(what, UNIT_RATE, busy, two, "2 readers alone", median(p->busy_ratio, R),
+                   (target_t){TARGET_RATIO_AT_LEAST, 0.55});
+    snprintf(what, sizeof what, "writer add+rm/s + 2 readers, %s", p->label);
+    add_paired_row(what, UNIT_RATE, median(p->writes, R), median(p->writes_alone, R), "writer alone",
+                   median(p->writes_ratio, R), NO_TARGET);
+    add_note("note: %s: 2 readers' scaling over the share-nothing loop's, paired per round: %.2f\n", p->label,
+             median(p->versus_machine, R));
+}
+
+/* Destinations for the typical port: IPv4 in its own /24 (port 1: 10.0.1.0/24), in its routes
+ * (172.16/12, 192.168/16, 100.64/10) and elsewhere (the default route), a quarter IPv6 in
+ * 2001:db8::/32 (its /32 and /48 routes) or outside it (no route): every kind of answer. */
+static wasixnet_addr_t *typical_destinations(void)
+{
+    static const uint8_t firsts[] = {10, 172, 192, 100, 8, 203};
+    wasixnet_addr_t *dest = xcalloc(SCALING_TYPICAL_DESTS, sizeof *dest);
+    uint64_t rng = 99;
+    for (size_t i = 0; i < SCALING_TYPICAL_DESTS; i++) {
+        uint64_t x = next_random(&rng);
+        uint8_t first = firsts[x % 6];
+        if (i % 4 != 3) {
+            uint8_t second = first == 10 ? 0 : first == 172 ? 16 : first == 192 ? 168 : first == 100 ? 64
+                                                                                                      : (uint8_t)(x >> 8);
+            uint8_t third = first == 10 ? 1 : (uint8_t)(x >> 16);
+            dest[i] = v4_addr(first, second, third, (uint8_t)(x >> 24));
+        } else {
+            dest[i].tag = WASIXNET_ADDRESS_FAMILY_INET6;
+            uint8_t *o = dest[i].u.inet6.octets;
+            o[0] = 0x20, o[1] = 0x01, o[2] = 0x0d, o[3] = (uint8_t)(x & 2 ? 0xb8 : 0xb9);
+            o[5] = (uint8_t)(x >> 8 & 1), o[15] = (uint8_t)(x >> 32);
+        }
+    }
+    return dest;
+}
+
+/* What each destination gets with no other thread about: the answers every parallel lookup must
+ * give. */
+static uint32_t *expected_answers(wasixnet_port_t *port, const wasixnet_addr_t *dest, size_t count)
+{
+    uint32_t *expected = xcalloc(count, sizeof *expected);
+    for (size_t i = 0; i < count; i++) {
+        wasixnet_route_t out;
+        wasixnet_errno_t err = wasixnet_port_route_lookup(port, &dest[i], &out, NULL);
+        if (err != WASIXNET_ESUCCESS && err != WASIXNET_ENETUNREACH)
+            expect_ok("route_lookup", err);
+        expected[i] = lookup_signature(err, &out);
+    }
+    return expected;
+}
+
+/* The typical guest's port and the 1k-route one, read by 1 and by 2 threads, by 2 with a writer,
+ * and the writer alone; beside them the share-nothing loop on 1 and 2 threads, all in each round. */
+static void bench_readers(const dataset_t *thousand)
+{
+    const char *pin_env = getenv("WASIXNET_BENCH_PIN");
+    bool pin = pin_env ? strcmp(pin_env, "0") != 0 : PIN_DEFAULT;
+    uint64_t t0 = now_ns();
+
+    /* The fixed clock, as every other row: the lifetime on the typical port's /48 is then an hour
+     * after that clock's "now", which never comes, and lookups still have a lifetime to check. */
+    wasixnet_port_t *typical = port_new(fixed_clock, 0);
+    set_up_typical_port(typical, 1, FIXED_NOW + 3600ull * 1000000000ull);
+    wasixnet_addr_t *typical_dest = typical_destinations();
+    port_scaling_t a = {.label = "typical port"};
+    a.s = (scaling_t){.port = typical, .dest = typical_dest, .dest_count = SCALING_TYPICAL_DESTS, .pin = pin};
+    a.s.expected = expected_answers(typical, typical_dest, SCALING_TYPICAL_DESTS);
+
+    wasixnet_port_t *table = port_new(fixed_clock, thousand->n + 1); /* + the writer's route */
+    fill_host(table, thousand->cidrs, thousand->n);
+    port_scaling_t b = {.label = thousand->label};
+    b.s = (scaling_t){.port = table, .dest = thousand->dest, .dest_count = DEST_COUNT, .pin = pin};
+    b.s.expected = expected_answers(table, thousand->dest, DEST_COUNT);
+
+    double trie_seconds;
+    trie_t trie = trie_build(thousand, &trie_seconds);
+    scaling_t nothing = {.dest = thousand->dest, .dest_count = DEST_COUNT, .trie = trie.nodes,
+                         .trie_count = trie.count, .pin = pin};
+    /* The share-nothing figures of a round: the mean of its two brackets; its ratio: the lower. */
+    double trie_one[SCALING_MAX_ROUNDS], trie_two[SCALING_MAX_ROUNDS], trie_ratio[SCALING_MAX_ROUNDS];
+    bool kept[SCALING_MAX_ROUNDS];
+    size_t rounds = 0, clean = 0;
+    while (clean < SCALING_CLEAN && rounds < SCALING_MAX_ROUNDS) {
+        size_t r = rounds++;
+        double before_one = run_window(&nothing, trie_main, 1, false, NULL);
+        double before_two = run_window(&nothing, trie_main, 2, false, NULL);
+        scaling_round(&a, r);
+        scaling_round(&b, r);
+        double after_one = run_window(&nothing, trie_main, 1, false, NULL);
+        double after_two = run_window(&nothing, trie_main, 2, false, NULL);
+        double before = before_two / before_one, after = after_two / after_one;
+        trie_one[r] = (before_one + after_one) / 2;
+        trie_two[r] = (before_two + after_two) / 2;
+        trie_ratio[r] = before < after ? before : after;
+        a.versus_machine[r] = a.two_ratio[r] / trie_ratio[r];
+        b.versus_machine[r] = b.two_ratio[r] / trie_ratio[r];
+        kept[r] = trie_ratio[r] >= TWO_CPUS;
+        clean += kept[r];
+        fprintf(stderr, "readers, round %zu%s: 2/1 typical %.2f, %s %.2f, share-nothing %.2f/%.2f; with a writer "
+                "typical %.2f, %s %.2f\n", r + 1, kept[r] ? "" : " (not clean)", a.two_ratio[r], b.label,
+                b.two_ratio[r], before, after, a.busy_ratio[r], b.label, b.busy_ratio[r]);
+    }
+    size_t used = rounds;
+    if (clean >= SCALING_MIN_CLEAN) {
+        scaling_keep(&a, kept, rounds);
+        scaling_keep(&b, kept, rounds);
+        keep_rounds(trie_one, kept, rounds);
+        keep_rounds(trie_two, kept, rounds);
+        used = keep_rounds(trie_ratio, kept, rounds);
+    }
+    scaling_rows(&a, used);
+    scaling_rows(&b, used);
+    add_paired_row("C trie lookups/s, 2 threads, share-nothing", UNIT_RATE, median(trie_two, used),
+                   median(trie_one, used), "1 thread", median(trie_ratio, used), NO_TARGET);
+    add_note("note: parallel readers: %zu rounds of %d ms windows, %zu clean (the share-nothing loop scaled %.1fx "
+             "or more before and after), figures over %s; threads %s; every lookup's answer checked; the writer "
+             "adds and removes %u.1.0.0/16 (no destination is in it), each call counted in add+rm/s\n", rounds,
+             SCALING_MS, clean, TWO_CPUS, used == rounds ? "all rounds" : "the clean ones",
+             pin ? "pinned to a CPU each (readers)" : "not pinned", WRITER_FIRST_OCTET);
+    if (clean < SCALING_MIN_CLEAN)
+        add_note("note: WARNING: fewer than %d clean rounds: this machine did not give this run two CPUs (other "
+                 "jobs?), so the reader ratios say little about the library\n", SCALING_MIN_CLEAN);
+    fprintf(stderr, "readers: %.1f s\n", (double)(now_ns() - t0) / 1e9);
+
+    free(trie.nodes);
+    free((void *)a.s.expected);
+    free((void *)b.s.expected);
+    free(typical_dest);
+    wasixnet_port_free(typical);
+    wasixnet_port_free(table);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 /* A trivial call against a no-op C function in a .so                                         */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -1065,44 +1708,64 @@ int main(void)
     fprintf(stderr, "libwasixnet %s (ABI %u), header ABI %u\n", wasixnet_version(), wasixnet_abi_version(),
             WASIXNET_ABI_VERSION);
 
-    const table_targets_t untargeted = {NO_TARGET, NO_TARGET, NO_TARGET};
-    const table_targets_t ipv4_1m = {{TARGET_AT_MOST, 25}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
-    const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100}};
+    /* Issue 11's targets (versus the trie, and the library's bytes per route) are for work in
+     * progress: MISSED is printed, the exit status is unchanged. */
+    const table_targets_t untargeted = {NO_TARGET, NO_TARGET, NO_TARGET, NO_TARGET, NO_TARGET};
+    const table_targets_t ipv4_1k = {NO_TARGET, NO_TARGET, NO_TARGET, {TARGET_RATIO_AT_MOST, 0.4}, NO_TARGET};
+    const table_targets_t ipv4_1m = {{TARGET_AT_MOST, 25}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100},
+                                     {TARGET_RATIO_AT_MOST, 0.15}, {TARGET_AT_MOST, 32}};
+    const table_targets_t ipv6_100k = {{TARGET_AT_MOST, 60}, {TARGET_AT_LEAST, 1e6}, {TARGET_AT_MOST, 100},
+                                       {TARGET_RATIO_AT_MOST, 0.3}, {TARGET_AT_MOST, 64}};
 
-    /* WASIXNET_BENCH_ONLY=ports: only the small tables and the port memory (quick comparisons). */
+    /* WASIXNET_BENCH_ONLY (see the header comment) runs one section, for quick comparisons. */
     const char *only = getenv("WASIXNET_BENCH_ONLY");
-    bool ports_only = only && strcmp(only, "ports") == 0;
-
-    if (!ports_only) {
-        dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
-        warm_up(&small);
-        bench_table(&small, untargeted, false); /* kept for the guest adds */
-
-        dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
-        bench_table(&medium, untargeted, true);
-
-        dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
-        bench_table(&large, ipv4_1m, false);
-        dataset_free(&large);
-
-        dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
-        bench_table(&v6, ipv6_100k, false);
-        dataset_free(&v6);
-
-        bench_guest_route_add(&small);
-        bench_guest_route_add(&medium);
-        dataset_free(&small);
-        dataset_free(&medium);
+    bool all = !only || !*only;
+    bool tables = all || strcmp(only, "tables") == 0, ports = all || strcmp(only, "ports") == 0;
+    bool readers = all || strcmp(only, "readers") == 0;
+    if (!all && !tables && !ports && !readers) {
+        fprintf(stderr, "bench: WASIXNET_BENCH_ONLY=%s: not tables, ports or readers\n", only);
+        return 2;
     }
 
-    bench_small_tables();
-    bench_port_memory();
-    bench_trivial_call();
+    if (tables || readers) {
+        dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
+        warm_up(&small);
+        if (tables)
+            bench_table(&small, ipv4_1k, false);
+        if (tables) {
+            dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
+            bench_table(&medium, untargeted, true);
+
+            dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
+            bench_table(&large, ipv4_1m, false);
+            dataset_free(&large);
+
+            dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
+            bench_table(&v6, ipv6_100k, false);
+            dataset_free(&v6);
+
+            if (all) {
+                bench_guest_route_add(&small);
+                bench_guest_route_add(&medium);
+            }
+            dataset_free(&medium);
+        }
+        if (readers)
+            bench_readers(&small);
+        dataset_free(&small);
+    }
+
+    if (ports) {
+        bench_small_tables();
+        bench_port_memory();
+        bench_trivial_call();
+    }
     add_note("note: one dependent random read from 64 MB on this machine (pointer chase): %.1f ns median\n",
              random_read_ns());
 
     print_table();
-    printf("ratio = figure / baseline. Lookups: %d batches of %d over %d random destinations (half inside a "
+    printf("ratio = figure / baseline; \"p\": paired, the median over rounds of the ratio within each round. "
+           "Lookups: %d batches of %d over %d random destinations (half inside a "
            "route); every sampled answer equals the linear scan's.\n", LOOKUP_BATCHES, LOOKUP_BATCH, DEST_COUNT);
     printf("whole benchmark: %.1f s\n", (double)(now_ns() - t0) / 1e9);
     return 0;
