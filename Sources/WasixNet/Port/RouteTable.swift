@@ -210,8 +210,8 @@ public struct RouteTable {
             let id = RouteID(raw: item.id)
             // The item may be stale (its route went, its record may even hold another route now):
             // the record counts only if the trie still leads to it; only then are its extras live.
-            guard let network = liveNetwork(of: id), isRoute(id) else { continue }
-            if RouteExtras(reader.route(of: id)).expiresAt == item.instant, routeID(for: network) == id { removeRoute(id) }
+            guard liveNetwork(of: id) != nil, isRoute(id) else { continue }
+            if reader.route(of: id).expiresAt == item.instant { removeRoute(id) }
         }
     }
 
@@ -383,11 +383,21 @@ public struct RouteTable {
     private func isRoute(_ id: RouteID) -> Bool { flags(of: id).contains(.route) }
 
     /// The network of record `id` if the trie leads to it (it is live), else nil.
+    /// (Only the record's own fields are read: those of a freed record stay readable, as chunks
+    /// are never freed, while its extras block may be gone.)
     private func liveNetwork(of id: RouteID) -> Network? {
-        let network = reader.route(of: id).destination.network
-        let index = id.family == .v4
-            ? RouteTrie<UInt32>.find(UInt32.key(network.address), length: Int(network.prefixLength), header: header)
-            : RouteTrie<UInt128>.find(UInt128.key(network.address), length: Int(network.prefixLength), header: header)
+        let record = recordAddress(id)
+        let network: Network, index: UInt32
+        switch id.family {
+        case .v4:
+            let key = RouteRecords.destination(record, UInt32.self), length = RouteRecords.prefixLength(record, UInt32.self)
+            network = Network(IPAddress(v4: key), prefixLength: UInt8(length))
+            index = RouteTrie<UInt32>.find(key, length: length, header: header)
+        case .v6:
+            let key = RouteRecords.destination(record, UInt128.self), length = RouteRecords.prefixLength(record, UInt128.self)
+            network = Network(IPAddress(v6: key), prefixLength: UInt8(length))
+            index = RouteTrie<UInt128>.find(key, length: length, header: header)
+        }
         return index == id.index ? network : nil
     }
 
