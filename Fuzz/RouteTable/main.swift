@@ -1,5 +1,5 @@
 // Fuzz target: a port's routing (Port over SizedRouteTable: CompactRouteTable while small,
-// RouteTable with PrefixTrie, FamilyTable and ExpiryQueue past it, and the moves between them) as a
+// RouteTable with RouteTrie, RouteRecords and ExpiryQueue past it, and the moves between them) as a
 // differential test against a naive oracle: a flat list of routes and own addresses, scanned
 // linearly, written straight from wasixnet.h §4 ([port.validation] … [port.lookup]). The input is a sequence of operations — route
 // add / remove / clear, gateway set, address add / remove / clear, lookups, lists and clock moves

@@ -2,7 +2,8 @@
 /// 56-byte entries, searched linearly.
 ///
 /// Why a short array: it is what fits a typical guest's port in 1 KiB (issue 11), where the
-/// trie's 4096-slot root alone costs 16 KiB a family. Past `SizedRouteTable.compactLimit`
+/// trie's header alone (`RouteTableHeader`) takes 576 bytes, before any node or record chunk.
+/// Past `SizedRouteTable.compactLimit`
 /// entries the port moves to `RouteTable`.
 ///
 /// Why the scan is short: the IPv4 entries come first and the IPv6 ones after them, so a lookup

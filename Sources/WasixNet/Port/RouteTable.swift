@@ -1,43 +1,62 @@
-/// A port's routing table: explicit routes (with lifetimes, in insertion order, up to a limit)
-/// and the on-link prefixes of the port's own addresses, answering longest-prefix lookups in
-/// time that does not grow with the number of routes.
+import CWasixNetSystem
+
+/// A port's routing table in its large form: explicit routes (with lifetimes, in insertion order,
+/// up to a limit) and the on-link prefixes of the port's own addresses, answering longest-prefix
+/// lookups in time that does not grow with the number of routes (wasixnet.h [port.lookup]).
+///
+/// One writer at a time changes it (the port's lock serializes them); readers read it through
+/// `reader` without any lock, concurrently with that writer (wasixnet.h [port.concurrency]). What a
+/// write unlinks is not freed by the write but retired: `takeRetired` hands it to the owner, who
+/// frees it once no reader can still see it (`freeRetiredNow` when there are no other readers).
+///
+/// Storage: per family a trie of byte-stride nodes (`RouteTrie`, `RouteTrieNode`) whose entries
+/// are record indices, and records in chunks that never move (`RouteRecords`: 20 bytes an IPv4
+/// route, 48 an IPv6 one), with what few routes have (lifetimes, IPv6 flow info and scope ids) in
+/// blocks beside them (`RouteExtras`). A route and an own prefix may share a prefix: the trie then
+/// names the route (it wins, [port.lookup]), and the own prefix's record waits in `onLink` until
+/// the route goes. Insertion order is a list through the records' `next` links.
 ///
 /// It enforces what a table must (a prefix is routed once; the limit) and leaves the guest-facing
 /// rules to `Port`, which validates first. Time is given by the caller: `expireRoutes(at:)` drops
 /// what is due, and every other method assumes it was called with the current instant.
 ///
-/// Storage is per family (`FamilyTable`: 24 bytes an IPv4 entry, 48 an IPv6 one). What most
-/// routes lack — lifetimes, IPv6 flow info and scope ids — is kept in maps beside them.
+/// A copy of a RouteTable shares its storage with the original: only one of them may be changed.
 public struct RouteTable {
-    /// Names an entry across both families: the family in bit 29, the family's index below.
-    private struct EntryID: Hashable {
-        static let v6Bit: UInt32 = 1 << 29
-        let raw: UInt32
-        init(raw: UInt32) { self.raw = raw }
-        init(_ family: IPAddress.Family, _ index: UInt32) { raw = family == .v6 ? index | Self.v6Bit : index }
-        var family: IPAddress.Family { raw & Self.v6Bit != 0 ? .v6 : .v4 }
-        var index: UInt32 { raw & ~Self.v6Bit }
-        static let none = EntryID(raw: 0)
+    /// The table's memory: the header (what readers start from) and what writes retired. A class
+    /// so that a table dropped without `retireAll` (a test's, the fuzzer's) still frees it all.
+    private final class Blocks {
+        let header: UnsafeMutableRawPointer
+        var retired: [UnsafeMutableRawPointer] = []
+        var handedOver = false
+
+        init(maxRoutes: Int) { header = RouteTableHeader.allocate(maxRoutes: maxRoutes) }
+
+        deinit {
+            if !handedOver { RouteTable.handOverAll(header: header, retired: retired) { free($0) } }
+        }
     }
 
-    private struct Lifetimes {
-        var preferredUntil: UInt64?
-        var expiresAt: UInt64?
-    }
-
-    private struct Scopes {
-        var destination: (flowInfo: UInt32, scopeID: UInt32)
-        var router: (flowInfo: UInt32, scopeID: UInt32)
+    private struct OnLinkEntry {
+        var id: RouteID
+        var references: UInt32
     }
 
     /// The most explicit routes the table holds at once (the gateway's default routes count).
     public let maxRoutes: Int
-    private var v4 = FamilyTable<UInt32>()
-    private var v6 = FamilyTable<UInt128>()
-    private var lifetimes: [EntryID: Lifetimes] = [:]
-    private var scopes: [EntryID: Scopes] = [:]
-    private var firstRoute = EntryID.none, lastRoute = EntryID.none
+    /// The read side, for any thread, valid for the table's whole life.
+    public let reader: Reader
+    private let blocks: Blocks
+    private var header: UnsafeMutableRawPointer { reader.header }
+
+    private var nextIndex4: UInt32 = 1, nextIndex6: UInt32 = 1
+    private var freeIndices4: [UInt32] = [], freeIndices6: [UInt32] = []
+    /// Records freed since the last `takeRetired`, then those waiting for the grace period after it.
+    private var freedIDs: [RouteID] = []
+    private var awaitingGrace: [RouteID] = []
+    private var lastRoute = RouteID.none
+    private var onLink: [Network: OnLinkEntry] = [:]
     private var expiries = ExpiryQueue()
+    private var routesWithExpiry = 0
 
     public private(set) var routeCount = 0
     /// Own prefixes held (each once, whatever its reference count).
@@ -45,11 +64,12 @@ public struct RouteTable {
     /// Routes and own prefixes: what decides the port's form (`SizedRouteTable`).
     var entryCount: Int { routeCount + onLinkCount }
     /// Live routes with a preferred_until or an expires_at: while 0, time does not matter.
-    public var routesWithLifetimes: Int { lifetimes.count }
-    private var routesWithExpiry = 0
+    public private(set) var routesWithLifetimes = 0
 
     public init(maxRoutes: Int) {
         self.maxRoutes = maxRoutes
+        blocks = Blocks(maxRoutes: maxRoutes)
+        reader = Reader(header: blocks.header)
     }
 
     /// The instant the next route expires, if any does.
@@ -59,39 +79,27 @@ public struct RouteTable {
 
     /// The explicit route to exactly `network`, if there is one.
     public func route(to network: Network) -> Route? {
-        routeID(for: network).map(route(of:))
+        routeID(for: network).map(reader.route(of:))
     }
 
     /// The route a datagram to `address` takes: the longest matching prefix, explicit routes
     /// winning over own prefixes of the same length.
     @inline(__always)
-    public func longestMatch(for address: IPAddress) -> Route? {
-        let id = matchID(for: address)
-        return id == .none ? nil : route(of: id)
-    }
+    public func longestMatch(for address: IPAddress) -> Route? { reader.longestMatch(for: address) }
 
-    /// `longestMatch(for:)` on the table in place. The query paths call this form: the compiler
-    /// copies the whole table to call a non-mutating method on it from inside a lock.
-    public mutating func longestMatchInPlace(for address: IPAddress) -> Route? { longestMatch(for: address) }
+    /// `longestMatch(for:)`, for callers holding the table inout.
+    public mutating func longestMatchInPlace(for address: IPAddress) -> Route? { reader.longestMatch(for: address) }
 
-    /// Whether any route or own prefix leads to `address`: the cheap form of `longestMatch`, in
-    /// place for the same reason as `longestMatchInPlace`, for the per-datagram path.
-    public mutating func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }
+    /// Whether any route or own prefix leads to `address` (the per-datagram check).
+    public mutating func reaches(_ address: IPAddress) -> Bool { reader.reaches(address) }
 
     /// The own prefixes with how many own addresses lie in each, for a move to the other form.
     var onLinkPrefixes: [(network: Network, references: UInt32)] {
-        let ids = v4.liveIndices().map { EntryID(.v4, $0) } + v6.liveIndices().map { EntryID(.v6, $0) }
-        return ids.filter { !isRoute($0) }.map { (network(of: $0), references(of: $0)) }
+        onLink.map { ($0.key, $0.value.references) }
     }
 
     /// Calls `body` with each route in insertion order until it returns false.
-    public func forEachRoute(_ body: (Route) -> Bool) {
-        var id = firstRoute
-        while id != .none {
-            guard body(route(of: id)) else { return }
-            id = EntryID(raw: next(of: id))
-        }
-    }
+    public func forEachRoute(_ body: (Route) -> Bool) { reader.forEachRoute(body) }
 
     public var routes: [Route] {
         var all: [Route] = []
@@ -99,44 +107,75 @@ public struct RouteTable {
         return all
     }
 
-    /// Trie nodes and edges in use and slots allocated, both families (for tests of reuse).
-    var trieNodes: Int { v4.trie.nodeCount + v6.trie.nodeCount }
-    var trieEdges: Int { v4.trie.edgeCount + v6.trie.edgeCount }
-    var trieSlots: Int { v4.trie.slotCount + v6.trie.slotCount }
+    /// Trie nodes in use, both families, and the bytes they take (for tests of the structure).
+    var trieNodes: Int {
+        var count = 0
+        RouteTrie<UInt32>.forEachNode(header: header) { _ in count += 1 }
+        RouteTrie<UInt128>.forEachNode(header: header) { _ in count += 1 }
+        return count
+    }
+
+    var trieLeaves: Int {
+        var count = 0
+        RouteTrie<UInt32>.forEachNode(header: header, leaf: { _ in count += 1 }) { _ in }
+        RouteTrie<UInt128>.forEachNode(header: header, leaf: { _ in count += 1 }) { _ in }
+        return count
+    }
 
     // MARK: Routes
 
     /// Adds `route`, whose destination has no host bits. `.exist` if its prefix is routed
     /// already, `.nomem` when the table is full.
     public mutating func addRoute(_ route: Route) -> WasixErrno {
-        guard routeID(for: route.destination.network) == nil else { return .exist }
+        switch route.destination.address.ip.family {
+        case .v4: addRoute(route, UInt32.self)
+        case .v6: addRoute(route, UInt128.self)
+        }
+    }
+
+    private mutating func addRoute<Key: RouteKey>(_ route: Route, _: Key.Type) -> WasixErrno {
+        let key = Key.key(route.destination.address.ip), length = Int(route.destination.prefixLength)
+        let existing = RouteTrie<Key>.find(key, length: length, header: header)
+        if existing != 0 && isRoute(RouteID(Key.family, existing)) { return .exist }
         guard routeCount < maxRoutes else { return .nomem }
-        let id = insert(route, isRoute: true)
+        let extras = RouteExtras(route)
+        let index = allocateRecord(key, router: route.router.map { Key.key($0.ip) }, length: length, isRoute: true, extras: extras)
+        let id = RouteID(Key.family, index)
         link(id)
-        routeCount += 1
-        setLifetimes(of: id, preferredUntil: route.preferredUntil, expiresAt: route.expiresAt)
+        setRouteCount(routeCount + 1)
+        RouteTrie<Key>.set(key, length: length, to: index, header: header, retired: &blocks.retired)
+        countLifetimes(extras, by: 1, id: id)
         return .success
     }
 
     /// Makes `router` the family's default route (0.0.0.0/0 or ::/0) with no lifetimes: the
-    /// existing default route, if any, keeps its place in the order; else one is appended.
+    /// existing default route, if any, keeps its place in the order; else one is appended. The
+    /// replacement is a new record swapped in (readers never see a record change).
     public mutating func setDefaultRoute(via router: ScopedAddress) -> WasixErrno {
-        let family = router.ip.family
-        let network = Network(IPAddress(family: family, bits: 0), prefixLength: 0)
-        guard let id = routeID(for: network) else {
-            return addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: 0), router: router))
+        switch router.ip.family {
+        case .v4: setDefaultRoute(via: router, UInt32.self)
+        case .v6: setDefaultRoute(via: router, UInt128.self)
         }
-        setLifetimes(of: id, preferredUntil: nil, expiresAt: nil)
-        let scopes = Scopes(destination: (0, 0), router: (router.flowInfo, router.scopeID))
-        switch family {
-        case .v4:
-            v4[id.index].router = FamilyTable<UInt32>.key(router.ip)
-            v4[id.index].flags.insert(.router)
-        case .v6:
-            v6[id.index].router = FamilyTable<UInt128>.key(router.ip)
-            v6[id.index].flags.insert(.router)
-            setScopes(of: id, scopes)
-        }
+    }
+
+    private mutating func setDefaultRoute<Key: RouteKey>(via router: ScopedAddress, _: Key.Type) -> WasixErrno {
+        let replacement = Route(destination: CIDR(ScopedAddress(IPAddress(family: Key.family, bits: 0)), prefixLength: 0),
+                                router: router)
+        let existing = RouteTrie<Key>.find(0, length: 0, header: header)
+        let old = RouteID(Key.family, existing)
+        guard existing != 0, isRoute(old) else { return addRoute(replacement) }
+        let extras = RouteExtras(replacement)
+        let index = allocateRecord(Key(0), router: Key.key(router.ip), length: 0, isRoute: true, extras: extras)
+        let id = RouteID(Key.family, index)
+        // The new record takes the old one's place in the list, then in the trie.
+        let previous = previous(of: old), next = reader.next(of: old)
+        setPrevious(of: id, previous)
+        RawAtomic.store32(next.raw, nextSlot(of: id))
+        setNext(of: previous, id)
+        if next != .none { setPrevious(of: next, id) } else { lastRoute = id }
+        RouteTrie<Key>.set(0, length: 0, to: index, header: header, retired: &blocks.retired)
+        countLifetimes(RouteExtras(reader.route(of: old)), by: -1, id: old)
+        freeRecord(old)
         return .success
     }
 
@@ -153,19 +192,26 @@ public struct RouteTable {
         return removed
     }
 
-    /// Removes every route, keeping the own prefixes: the table is rebuilt from those rather
-    /// than emptied route by route.
+    /// Removes every route, keeping the own prefixes.
     public mutating func removeAllRoutes() {
-        let onLink = onLinkPrefixes
-        self = RouteTable(maxRoutes: maxRoutes)
-        for (network, references) in onLink { addOnLink(network, references: references) }
+        var id = RouteID(raw: UInt32(truncatingIfNeeded: RawAtomic.loadWord(header + RouteTableHeader.firstRouteOffset)))
+        while id != .none {
+            let next = reader.next(of: id)
+            removeRoute(id)
+            id = next
+        }
+        expiries = ExpiryQueue()
+        routesWithExpiry = 0
     }
 
     /// Removes the routes that are gone at `now` (expires_at <= now).
     public mutating func expireRoutes(at now: UInt64) {
         while let item = expiries.popDue(at: now) {
-            let id = EntryID(raw: item.id)
-            if let expiresAt = lifetimes[id]?.expiresAt, expiresAt == item.instant, isRoute(id) { removeRoute(id) }
+            let id = RouteID(raw: item.id)
+            // The item may be stale (its route went, its record may even hold another route now):
+            // the record counts only if the trie still leads to it; only then are its extras live.
+            guard liveNetwork(of: id) != nil, isRoute(id) else { continue }
+            if reader.route(of: id).expiresAt == item.instant { removeRoute(id) }
         }
     }
 
@@ -173,208 +219,286 @@ public struct RouteTable {
 
     /// Makes `network` on-link (once per own address in it: it stays until each is removed).
     public mutating func addOnLink(_ network: Network, references: UInt32 = 1) {
-        if let id = onLinkID(for: network) {
-            adjustReferences(of: id, by: Int32(references))
+        if var entry = onLink[network] {
+            entry.references += references
+            onLink[network] = entry
             return
         }
-        let id = insert(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength)),
-                        isRoute: false)
+        switch network.address.family {
+        case .v4: addOnLink(network, references: references, UInt32.self)
+        case .v6: addOnLink(network, references: references, UInt128.self)
+        }
+    }
+
+    private mutating func addOnLink<Key: RouteKey>(_ network: Network, references: UInt32, _: Key.Type) {
+        let key = Key.key(network.address), length = Int(network.prefixLength)
+        let index = allocateRecord(key, router: nil, length: length, isRoute: false, extras: RouteExtras())
+        onLink[network] = OnLinkEntry(id: RouteID(Key.family, index), references: references)
         onLinkCount += 1
-        adjustReferences(of: id, by: Int32(references))
+        // A route to the same prefix wins (wasixnet.h [port.lookup]): the trie keeps naming it.
+        if RouteTrie<Key>.find(key, length: length, header: header) == 0 {
+            RouteTrie<Key>.set(key, length: length, to: index, header: header, retired: &blocks.retired)
+        }
     }
 
     public mutating func removeOnLink(_ network: Network) {
-        guard let id = onLinkID(for: network) else { return }
-        if adjustReferences(of: id, by: -1) == 0 {
-            remove(id)
-            onLinkCount -= 1
+        guard var entry = onLink[network] else { return }
+        entry.references -= 1
+        guard entry.references == 0 else {
+            onLink[network] = entry
+            return
+        }
+        onLink[network] = nil
+        onLinkCount -= 1
+        switch network.address.family {
+        case .v4: unpublishOnLink(network, entry.id, UInt32.self)
+        case .v6: unpublishOnLink(network, entry.id, UInt128.self)
+        }
+        freeRecord(entry.id)
+    }
+
+    private mutating func unpublishOnLink<Key: RouteKey>(_ network: Network, _ id: RouteID, _: Key.Type) {
+        let key = Key.key(network.address), length = Int(network.prefixLength)
+        if RouteTrie<Key>.find(key, length: length, header: header) == id.index {
+            RouteTrie<Key>.remove(key, length: length, header: header, retired: &blocks.retired)
         }
     }
 
-    // MARK: Entries across families
+    // MARK: Retirement
 
-    @inline(__always)
-    private func matchID(for address: IPAddress) -> EntryID {
-        switch address.family {
-        case .v4: let index = v4.lookup(address); return index == 0 ? .none : EntryID(.v4, index)
-        case .v6: let index = v6.lookup(address); return index == 0 ? .none : EntryID(.v6, index)
+    /// Hands over every block retired since the last call (each to be freed with `free()` once no
+    /// reader can hold it). Record ids freed before this call may be reused after the owner's
+    /// next `gracePeriodPassed()`.
+    public mutating func takeRetired(_ body: (UnsafeMutableRawPointer) -> Void) {
+        for block in blocks.retired { body(block) }
+        blocks.retired.removeAll(keepingCapacity: true)
+        awaitingGrace += freedIDs
+        freedIDs.removeAll(keepingCapacity: true)
+    }
+
+    /// Tells the table that every read section open at the last `takeRetired` has closed: the ids
+    /// freed before it may name new records.
+    public mutating func gracePeriodPassed() {
+        for id in awaitingGrace {
+            if id.family == .v4 { freeIndices4.append(id.index) } else { freeIndices6.append(id.index) }
         }
+        awaitingGrace.removeAll(keepingCapacity: true)
     }
 
-    private func routeID(for network: Network) -> EntryID? {
-        let family = network.address.family
-        return (family == .v4 ? v4.route(network) : v6.route(network)).map { EntryID(family, $0) }
+    /// Frees what was retired at once: for a table no other thread reads.
+    public mutating func freeRetiredNow() {
+        takeRetired { free($0) }
+        gracePeriodPassed()
     }
 
-    private func onLinkID(for network: Network) -> EntryID? {
-        let family = network.address.family
-        return (family == .v4 ? v4.onLinkEntry(network) : v6.onLinkEntry(network)).map { EntryID(family, $0) }
+    /// Hands over every block the table owns (its header included), for when the whole table is
+    /// dropped while readers may still hold its `Reader`; the table must not be used afterwards.
+    public consuming func retireAll(_ body: (UnsafeMutableRawPointer) -> Void) {
+        blocks.handedOver = true
+        Self.handOverAll(header: header, retired: blocks.retired, body)
+        blocks.retired = []
     }
 
-    private func isRoute(_ id: EntryID) -> Bool {
-        id.family == .v4 ? v4[id.index].flags.contains(.route) : v6[id.index].flags.contains(.route)
+    fileprivate static func handOverAll(header: UnsafeMutableRawPointer, retired: [UnsafeMutableRawPointer],
+                                        _ body: (UnsafeMutableRawPointer) -> Void) {
+        for block in retired { body(block) }
+        RouteTrie<UInt32>.forEachNode(header: header) { body($0.raw) }
+        RouteTrie<UInt128>.forEachNode(header: header) { body($0.raw) }
+        for familyIndex in 0..<2 {
+            for chunk in 0..<RouteTableHeader.directorySlots {
+                let slot = header + RouteTableHeader.directoryOffset(familyIndex) + 8 * chunk
+                guard let base = UnsafeMutableRawPointer(bitPattern: RawAtomic.loadWord(slot)) else { continue }
+                if let array = UnsafeMutableRawPointer(bitPattern: RawAtomic.loadWord(base)) {
+                    for offset in 0..<RouteRecords.chunkCapacity(chunk) {
+                        // A set low bit: the block was retired with its record (handed over already).
+                        let value = RawAtomic.loadWord(array + 8 * offset)
+                        if value != 0 && value & 1 == 0 { body(UnsafeMutableRawPointer(bitPattern: value)!) }
+                    }
+                    body(array)
+                }
+                body(base)
+            }
+        }
+        body(header)
     }
 
-    private func network(of id: EntryID) -> Network {
+    // MARK: Records
+
+    private mutating func allocateRecord<Key: RouteKey>(_ destination: Key, router: Key?, length: Int, isRoute: Bool,
+                                                       extras: RouteExtras) -> UInt32 {
+        let index: UInt32
+        if Key.family == .v4 {
+            if let reused = freeIndices4.popLast() { index = reused } else { index = nextIndex4; nextIndex4 += 1 }
+        } else {
+            if let reused = freeIndices6.popLast() { index = reused } else { index = nextIndex6; nextIndex6 += 1 }
+        }
+        precondition(index < RouteRecords.maxIndex, "more records than an index can name")
+        let chunk = RouteRecords.place(of: index).chunk
+        let directorySlot = RouteRecords.directorySlot(header, Key.self, chunk)
+        if RawAtomic.loadWord(directorySlot) == 0 {
+            let base = allocateBlock(RouteRecords.chunkHeader + RouteRecords.chunkCapacity(chunk) * Key.recordStride)
+            base.storeBytes(of: 0, as: UInt.self)
+            RawAtomic.storeWord(UInt(bitPattern: base), directorySlot)
+        }
+        let record = RouteRecords.record(header, Key.self, index)
+        var flags: RecordFlags = isRoute ? .route : []
+        if router != nil { flags.insert(.router) }
+        if !extras.isEmpty {
+            flags.insert(.extras)
+            let base = UnsafeMutableRawPointer(bitPattern: RawAtomic.loadWord(directorySlot))!
+            if RawAtomic.loadWord(base) == 0 {
+                guard let array = calloc(RouteRecords.chunkCapacity(chunk), 8) else { fatalError("out of memory") }
+                RawAtomic.storeWord(UInt(bitPattern: array), base)
+            }
+            RawAtomic.storeWord(UInt(bitPattern: extras.allocateBlock()), RouteRecords.extrasSlot(header, Key.self, index)!)
+        }
+        Key.storeAddress(destination, record)
+        Key.storeAddress(router ?? 0, record + Key.bitWidth / 8)
+        RawAtomic.store32(0, record + Key.nextOffset)
+        record.storeBytes(of: 0, toByteOffset: Key.previousOffset, as: UInt32.self)
+        record.storeBytes(of: UInt32(length) | flags.rawValue << 8, toByteOffset: Key.lengthOffset, as: UInt32.self)
+        return index
+    }
+
+    /// Retires record `id` (and its extras): its index waits for a grace period before reuse.
+    private mutating func freeRecord(_ id: RouteID) {
+        if flags(of: id).contains(.extras) {
+            let slot = id.family == .v4 ? RouteRecords.extrasSlot(header, UInt32.self, id.index)!
+                : RouteRecords.extrasSlot(header, UInt128.self, id.index)!
+            let value = RawAtomic.loadWord(slot)
+            blocks.retired.append(UnsafeMutableRawPointer(bitPattern: value)!)
+            RawAtomic.storeWord(value | 1, slot)
+        }
+        freedIDs.append(id)
+    }
+
+    private func recordAddress(_ id: RouteID) -> UnsafeMutableRawPointer {
+        id.family == .v4 ? RouteRecords.record(header, UInt32.self, id.index) : RouteRecords.record(header, UInt128.self, id.index)
+    }
+
+    private func flags(of id: RouteID) -> RecordFlags {
+        id.family == .v4 ? RouteRecords.flags(recordAddress(id), UInt32.self) : RouteRecords.flags(recordAddress(id), UInt128.self)
+    }
+
+    private func isRoute(_ id: RouteID) -> Bool { flags(of: id).contains(.route) }
+
+    /// The network of record `id` if the trie leads to it (it is live), else nil.
+    /// (Only the record's own fields are read: those of a freed record stay readable, as chunks
+    /// are never freed, while its extras block may be gone.)
+    private func liveNetwork(of id: RouteID) -> Network? {
+        let record = recordAddress(id)
+        let network: Network, index: UInt32
         switch id.family {
-        case .v4: Network(IPAddress(v4: v4[id.index].destination), prefixLength: v4[id.index].prefixLength)
-        case .v6: Network(IPAddress(v6: v6[id.index].destination), prefixLength: v6[id.index].prefixLength)
-        }
-    }
-
-    @inline(__always)
-    private func route(of id: EntryID) -> Route {
-        let family = id.family
-        let (destination, router, prefixLength, flags): (UInt128, UInt128?, UInt8, EntryFlags)
-        switch family {
         case .v4:
-            let entry = v4[id.index]
-            (destination, prefixLength) = (UInt128(entry.destination), entry.prefixLength)
-            router = entry.flags.contains(.router) ? UInt128(entry.router) : nil
-            flags = entry.flags
+            let key = RouteRecords.destination(record, UInt32.self), length = RouteRecords.prefixLength(record, UInt32.self)
+            network = Network(IPAddress(v4: key), prefixLength: UInt8(length))
+            index = RouteTrie<UInt32>.find(key, length: length, header: header)
         case .v6:
-            let entry = v6[id.index]
-            (destination, prefixLength) = (entry.destination, entry.prefixLength)
-            router = entry.flags.contains(.router) ? entry.router : nil
-            flags = entry.flags
+            let key = RouteRecords.destination(record, UInt128.self), length = RouteRecords.prefixLength(record, UInt128.self)
+            network = Network(IPAddress(v6: key), prefixLength: UInt8(length))
+            index = RouteTrie<UInt128>.find(key, length: length, header: header)
         }
-        let scope = flags.contains(.scopes) ? scopes[id] : nil
-        let times = flags.contains(.lifetimes) ? lifetimes[id] : nil
-        return Route(
-            destination: CIDR(ScopedAddress(IPAddress(family: family, bits: destination),
-                                            flowInfo: scope?.destination.flowInfo ?? 0, scopeID: scope?.destination.scopeID ?? 0),
-                              prefixLength: prefixLength),
-            router: router.map {
-                ScopedAddress(IPAddress(family: family, bits: $0), flowInfo: scope?.router.flowInfo ?? 0,
-                              scopeID: scope?.router.scopeID ?? 0)
-            },
-            preferredUntil: times?.preferredUntil, expiresAt: times?.expiresAt)
+        return index == id.index ? network : nil
     }
 
-    private mutating func insert(_ route: Route, isRoute: Bool) -> EntryID {
-        let family = route.destination.address.ip.family
-        var flags: EntryFlags = isRoute ? [.live, .route] : [.live]
-        if route.router != nil { flags.insert(.router) }
-        let id: EntryID
-        switch family {
-        case .v4:
-            id = EntryID(.v4, v4.insert(FamilyTable<UInt32>.Entry(
-                destination: FamilyTable<UInt32>.key(route.destination.address.ip),
-                router: route.router.map { FamilyTable<UInt32>.key($0.ip) } ?? 0,
-                prefixLength: route.destination.prefixLength, flags: flags)))
-        case .v6:
-            id = EntryID(.v6, v6.insert(FamilyTable<UInt128>.Entry(
-                destination: route.destination.address.ip.bits, router: route.router?.ip.bits ?? 0,
-                prefixLength: route.destination.prefixLength,
-                flags: flags)))
-            let destination = route.destination.address, router = route.router
-            setScopes(of: id, Scopes(destination: (destination.flowInfo, destination.scopeID),
-                                     router: (router?.flowInfo ?? 0, router?.scopeID ?? 0)))
-        }
-        return id
+    private func routeID(for network: Network) -> RouteID? {
+        let family = network.address.family, length = Int(network.prefixLength)
+        let index = family == .v4
+            ? RouteTrie<UInt32>.find(UInt32.key(network.address), length: length, header: header)
+            : RouteTrie<UInt128>.find(UInt128.key(network.address), length: length, header: header)
+        guard index != 0 else { return nil }
+        let id = RouteID(family, index)
+        return isRoute(id) ? id : nil
     }
 
-    private mutating func remove(_ id: EntryID) {
-        let flags = flags(of: id)
-        if flags.contains(.lifetimes) { lifetimes[id] = nil }
-        if flags.contains(.scopes) { scopes[id] = nil }
-        if id.family == .v4 { v4.remove(id.index) } else { v6.remove(id.index) }
-    }
-
-    private mutating func removeRoute(_ id: EntryID) {
-        setLifetimes(of: id, preferredUntil: nil, expiresAt: nil)
+    private mutating func removeRoute(_ id: RouteID) {
+        let route = reader.route(of: id)
         unlink(id)
-        routeCount -= 1
-        remove(id)
-    }
-
-    /// Records the lifetimes of route `id` (replacing any it had) and queues its expiry.
-    /// (The maps are touched only when the entry's flags say they hold something: most routes
-    /// have no lifetimes, and hashing their id on every add and removal would cost more than
-    /// the rest of the bookkeeping.)
-    private mutating func setLifetimes(of id: EntryID, preferredUntil: UInt64?, expiresAt: UInt64?) {
-        let had = flags(of: id).contains(.lifetimes), has = preferredUntil != nil || expiresAt != nil
-        guard had || has else { return }
-        if had && lifetimes[id]?.expiresAt != nil { routesWithExpiry -= 1 }
-        lifetimes[id] = has ? Lifetimes(preferredUntil: preferredUntil, expiresAt: expiresAt) : nil
-        updateFlags(of: id, .lifetimes, present: has)
-        if let expiresAt {
-            routesWithExpiry += 1
-            expiries.push(.init(instant: expiresAt, id: id.raw))
-        }
-        compactExpiriesIfStale()
-    }
-
-    private mutating func setScopes(of id: EntryID, _ value: Scopes) {
-        let has = value.destination != (0, 0) || value.router != (0, 0)
-        guard has || flags(of: id).contains(.scopes) else { return }
-        scopes[id] = has ? value : nil
-        updateFlags(of: id, .scopes, present: has)
-    }
-
-    private func flags(of id: EntryID) -> EntryFlags {
-        id.family == .v4 ? v4[id.index].flags : v6[id.index].flags
-    }
-
-    private mutating func updateFlags(of id: EntryID, _ flag: EntryFlags, present: Bool) {
+        setRouteCount(routeCount - 1)
+        let network = route.destination.network
+        // Where an own prefix shares the route's prefix, it answers from now on.
+        let fallback = onLink[network]?.id.index
         switch id.family {
-        case .v4:
-            if present { v4[id.index].flags.insert(flag) } else { v4[id.index].flags.remove(flag) }
-        case .v6:
-            if present { v6[id.index].flags.insert(flag) } else { v6[id.index].flags.remove(flag) }
+        case .v4: republish(network, fallback, UInt32.self)
+        case .v6: republish(network, fallback, UInt128.self)
+        }
+        countLifetimes(RouteExtras(route), by: -1, id: id)
+        freeRecord(id)
+    }
+
+    private mutating func republish<Key: RouteKey>(_ network: Network, _ index: UInt32?, _: Key.Type) {
+        let key = Key.key(network.address), length = Int(network.prefixLength)
+        if let index {
+            RouteTrie<Key>.set(key, length: length, to: index, header: header, retired: &blocks.retired)
+        } else {
+            RouteTrie<Key>.remove(key, length: length, header: header, retired: &blocks.retired)
         }
     }
 
-    private func references(of id: EntryID) -> UInt32 {
-        id.family == .v4 ? v4[id.index].references : v6[id.index].references
-    }
-
-    @discardableResult
-    private mutating func adjustReferences(of id: EntryID, by delta: Int32) -> UInt32 {
-        switch id.family {
-        case .v4:
-            v4[id.index].references = UInt32(Int32(v4[id.index].references) + delta)
-            return v4[id.index].references
-        case .v6:
-            v6[id.index].references = UInt32(Int32(v6[id.index].references) + delta)
-            return v6[id.index].references
-        }
+    private mutating func setRouteCount(_ count: Int) {
+        routeCount = count
+        RawAtomic.storeRelaxed(count, header + RouteTableHeader.routeCountOffset)
     }
 
     // MARK: Insertion order
 
-    private func next(of id: EntryID) -> UInt32 { id.family == .v4 ? v4[id.index].next : v6[id.index].next }
-
-    private func previous(of id: EntryID) -> UInt32 { id.family == .v4 ? v4[id.index].previous : v6[id.index].previous }
-
-    private mutating func setNext(of id: EntryID, _ value: EntryID) {
-        if id.family == .v4 { v4[id.index].next = value.raw } else { v6[id.index].next = value.raw }
+    private func nextSlot(of id: RouteID) -> UnsafeMutableRawPointer {
+        recordAddress(id) + (id.family == .v4 ? UInt32.nextOffset : UInt128.nextOffset)
     }
 
-    private mutating func setPrevious(of id: EntryID, _ value: EntryID) {
-        if id.family == .v4 { v4[id.index].previous = value.raw } else { v6[id.index].previous = value.raw }
+    private func previous(of id: RouteID) -> RouteID {
+        RouteID(raw: recordAddress(id).load(fromByteOffset: id.family == .v4 ? UInt32.previousOffset : UInt128.previousOffset,
+                                            as: UInt32.self))
     }
 
-    private mutating func link(_ id: EntryID) {
+    private func setPrevious(of id: RouteID, _ value: RouteID) {
+        recordAddress(id).storeBytes(of: value.raw, toByteOffset: id.family == .v4 ? UInt32.previousOffset : UInt128.previousOffset,
+                                     as: UInt32.self)
+    }
+
+    /// Points `id`'s list link (or the list's head, for .none) at `value`: one release store.
+    private func setNext(of id: RouteID, _ value: RouteID) {
+        if id == .none {
+            RawAtomic.storeWord(UInt(value.raw), header + RouteTableHeader.firstRouteOffset)
+        } else {
+            RawAtomic.store32(value.raw, nextSlot(of: id))
+        }
+    }
+
+    private mutating func link(_ id: RouteID) {
         setPrevious(of: id, lastRoute)
-        if lastRoute != .none { setNext(of: lastRoute, id) } else { firstRoute = id }
+        setNext(of: lastRoute, id)
         lastRoute = id
     }
 
-    private mutating func unlink(_ id: EntryID) {
-        let previous = EntryID(raw: previous(of: id)), next = EntryID(raw: next(of: id))
-        if previous != .none { setNext(of: previous, next) } else { firstRoute = next }
+    /// Takes `id` out of the list; its own link still leads on, for readers standing on it.
+    private mutating func unlink(_ id: RouteID) {
+        let previous = previous(of: id), next = reader.next(of: id)
+        setNext(of: previous, next)
         if next != .none { setPrevious(of: next, previous) } else { lastRoute = previous }
     }
 
-    // MARK: Expiry queue upkeep
+    // MARK: Lifetimes
 
-    /// Routes removed or re-timed before they expired leave their queue items behind; once those
-    /// outnumber the live ones, rebuild the queue so churn cannot grow it without bound.
+    private mutating func countLifetimes(_ extras: RouteExtras, by delta: Int, id: RouteID) {
+        guard extras.preferredUntil != nil || extras.expiresAt != nil else { return }
+        routesWithLifetimes += delta
+        guard let expiresAt = extras.expiresAt else { return }
+        routesWithExpiry += delta
+        if delta > 0 { expiries.push(.init(instant: expiresAt, id: id.raw)) }
+        compactExpiriesIfStale()
+    }
+
+    /// Routes removed before they expired leave their queue items behind; once those outnumber
+    /// the live ones, rebuild the queue so churn cannot grow it without bound.
     private mutating func compactExpiriesIfStale() {
         guard expiries.count > 2 * routesWithExpiry + 64 else { return }
-        expiries.rebuild(keeping: lifetimes.compactMap { id, times in
-            times.expiresAt.map { ExpiryQueue.Item(instant: $0, id: id.raw) }
-        })
+        var items: [ExpiryQueue.Item] = []
+        var id = RouteID(raw: UInt32(truncatingIfNeeded: RawAtomic.loadWord(header + RouteTableHeader.firstRouteOffset)))
+        while id != .none {
+            if let expiresAt = reader.route(of: id).expiresAt { items.append(.init(instant: expiresAt, id: id.raw)) }
+            id = reader.next(of: id)
+        }
+        expiries.rebuild(keeping: items)
     }
 }

@@ -1,3 +1,5 @@
+import CWasixNetSystem
+
 /// A port's routing table in the form that serves its size: `CompactRouteTable` (a short array)
 /// while it holds at most `compactLimit` entries, `RouteTable` (the trie) past that, and back to
 /// the short array once it shrinks to `compactLimit / 2` (the gap keeps a table that hovers at the
@@ -25,7 +27,7 @@ struct SizedRouteTable {
     /// Frees the large form, if any: the owner calls this once, when it is done with the table.
     mutating func release() {
         guard let large else { return }
-        large.deinitialize(count: 1)
+        large.move().retireAll { free($0) }
         large.deallocate()
         self.large = nil
     }
@@ -65,41 +67,41 @@ struct SizedRouteTable {
 
     mutating func addRoute(_ route: Route, maxRoutes: Int) -> WasixErrno {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { return large.pointee.addRoute(route) }
+        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.addRoute(route) }
         return compact.addRoute(route, maxRoutes: maxRoutes)
     }
 
     mutating func setDefaultRoute(via router: ScopedAddress, maxRoutes: Int) -> WasixErrno {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { return large.pointee.setDefaultRoute(via: router) }
+        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.setDefaultRoute(via: router) }
         return compact.setDefaultRoute(via: router, maxRoutes: maxRoutes)
     }
 
     mutating func removeRoutes(to address: IPAddress) -> Int {
         defer { settleForm() }
-        if let large { return large.pointee.removeRoutes(to: address) }
+        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.removeRoutes(to: address) }
         return compact.removeRoutes(to: address)
     }
 
     mutating func removeAllRoutes() {
         defer { settleForm() }
-        if let large { large.pointee.removeAllRoutes() } else { compact.removeAllRoutes() }
+        if let large { large.pointee.removeAllRoutes(); large.pointee.freeRetiredNow() } else { compact.removeAllRoutes() }
     }
 
     mutating func expireRoutes(at now: UInt64) {
         guard let next = nextExpiry, next <= now else { return }
         defer { settleForm() }
-        if let large { large.pointee.expireRoutes(at: now) } else { compact.expireRoutes(at: now) }
+        if let large { large.pointee.expireRoutes(at: now); large.pointee.freeRetiredNow() } else { compact.expireRoutes(at: now) }
     }
 
     mutating func addOnLink(_ network: Network, maxRoutes: Int) {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { large.pointee.addOnLink(network) } else { compact.addOnLink(network) }
+        if let large { large.pointee.addOnLink(network); large.pointee.freeRetiredNow() } else { compact.addOnLink(network) }
     }
 
     mutating func removeOnLink(_ network: Network) {
         defer { settleForm() }
-        if let large { large.pointee.removeOnLink(network) } else { compact.removeOnLink(network) }
+        if let large { large.pointee.removeOnLink(network); large.pointee.freeRetiredNow() } else { compact.removeOnLink(network) }
     }
 
     // MARK: The move between forms
@@ -118,6 +120,7 @@ struct SizedRouteTable {
             var table = RouteTable(maxRoutes: maxRoutes)
             for (network, references) in compact.onLinkPrefixes { table.addOnLink(network, references: references) }
             for route in compact.routes { _ = table.addRoute(route) }
+            table.freeRetiredNow()
             let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
             box.initialize(to: table)
             (compact, large) = (CompactRouteTable(), box)

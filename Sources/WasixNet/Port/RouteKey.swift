@@ -1,0 +1,64 @@
+/// An address family's key as a route table's trie and records see it: the address left-aligned
+/// in an unsigned integer (IPv4 a UInt32, IPv6 a UInt128), walked one byte per trie level, and
+/// how a record of the family lays out in memory (`RouteRecords`).
+protocol RouteKey: FixedWidthInteger & UnsignedInteger {
+    static var family: IPAddress.Family { get }
+    /// 0 for IPv4, 1 for IPv6: the family's slots in the table's shared header.
+    static var familyIndex: Int { get }
+    /// Bytes per record: destination, router, the list link, the writer's back link, length and flags.
+    static var recordStride: Int { get }
+    /// Where in a record the list link (`next`, an atomic UInt32) and the length-and-flags word sit.
+    static var nextOffset: Int { get }
+    static var previousOffset: Int { get }
+    static var lengthOffset: Int { get }
+    static func loadAddress(_ address: UnsafeMutableRawPointer) -> Self
+    static func storeAddress(_ value: Self, _ address: UnsafeMutableRawPointer)
+}
+
+extension RouteKey {
+    /// Byte `depth` of the key, counted from its most significant end.
+    @inline(__always)
+    func byte(at depth: Int) -> Int {
+        Int(truncatingIfNeeded: self &>> (Self.bitWidth &- 8 &- 8 &* depth)) & 0xff
+    }
+
+    /// Whether `self` lies in the prefix `network/length`.
+    @inline(__always)
+    func lies(in network: Self, length: Int) -> Bool {
+        length == 0 || (self ^ network) &>> (Self.bitWidth &- length) == 0
+    }
+
+    static func key(_ address: IPAddress) -> Self { Self(truncatingIfNeeded: address.bits) }
+}
+
+extension UInt32: RouteKey {
+    static var family: IPAddress.Family { .v4 }
+    static var familyIndex: Int { 0 }
+    // destination 0, router 4, next 8, previous 12, length and flags 16: 20 bytes.
+    static var recordStride: Int { 20 }
+    static var nextOffset: Int { 8 }
+    static var previousOffset: Int { 12 }
+    static var lengthOffset: Int { 16 }
+    @inline(__always)
+    static func loadAddress(_ address: UnsafeMutableRawPointer) -> UInt32 { address.load(as: UInt32.self) }
+    static func storeAddress(_ value: UInt32, _ address: UnsafeMutableRawPointer) { address.storeBytes(of: value, as: UInt32.self) }
+}
+
+extension UInt128: RouteKey {
+    static var family: IPAddress.Family { .v6 }
+    static var familyIndex: Int { 1 }
+    // destination 0 and router 16 (each as two UInt64 halves, high first: a record needs only
+    // 8-byte alignment), next 32, previous 36, length and flags 40: 44 bytes, 48 with padding.
+    static var recordStride: Int { 48 }
+    static var nextOffset: Int { 32 }
+    static var previousOffset: Int { 36 }
+    static var lengthOffset: Int { 40 }
+    @inline(__always)
+    static func loadAddress(_ address: UnsafeMutableRawPointer) -> UInt128 {
+        UInt128(address.load(as: UInt64.self)) << 64 | UInt128(address.load(fromByteOffset: 8, as: UInt64.self))
+    }
+    static func storeAddress(_ value: UInt128, _ address: UnsafeMutableRawPointer) {
+        address.storeBytes(of: UInt64(truncatingIfNeeded: value >> 64), as: UInt64.self)
+        address.storeBytes(of: UInt64(truncatingIfNeeded: value), toByteOffset: 8, as: UInt64.self)
+    }
+}

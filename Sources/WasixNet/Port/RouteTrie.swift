@@ -1,0 +1,236 @@
+import CWasixNetSystem
+
+/// Longest-prefix match for one address family over `RouteTrieNode`s, safe for readers that run
+/// without the port's lock while one writer changes it (wasixnet.h [port.concurrency]).
+///
+/// No leaf pushing: a prefix is stored once, in the node of its last byte (or as a leaf in a
+/// child slot, when it is alone below it), so a change touches one node. Nodes never change once
+/// published, except their child slots: a write builds a new copy of the node it changes and
+/// publishes it with ONE release store, into the parent's existing child slot (in place) or, when
+/// the parent's bitmaps must change too, into the slot above a new copy of the parent (and so on
+/// up to a slot that exists, or the family's root pointer). Every write therefore takes effect
+/// for readers at a single store; the nodes it replaced are retired (handed to the owner, freed
+/// once no reader can hold them), never freed by the write.
+///
+/// A lookup walks down while the key's byte has a child, remembering the deepest node with a
+/// prefix covering the key, and stops at a leaf that covers the key (a leaf is deeper than any
+/// node above it). Exact matches come from the same walk (`find`), so no separate index is kept.
+enum RouteTrie<Key: RouteKey> {
+    /// What a change below a slot asks of it.
+    enum Change {
+        /// Nothing (the change was stored in place below).
+        case none
+        /// Store this value (a node, a leaf, or 0: nothing left) in the slot.
+        case replace(UInt)
+    }
+
+    @inline(__always)
+    static func depth(ofLength length: Int) -> Int { length == 0 ? 0 : (length &- 1) / 8 }
+
+    @inline(__always)
+    static func prefixIndex(_ key: Key, length: Int) -> Int {
+        let depth = depth(ofLength: length)
+        return RouteTrieNode.prefixIndex(byte: key.byte(at: depth), bits: length &- 8 &* depth)
+    }
+
+    @inline(__always)
+    static func leafValue(_ index: UInt32) -> UInt { UInt(index) &<< 1 | 1 }
+
+    @inline(__always)
+    static func rootSlot(_ header: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
+        header + RouteTableHeader.rootOffset(Key.familyIndex)
+    }
+
+    // MARK: Reading (any thread)
+
+    /// The record index of the longest prefix covering `key`, or 0.
+    @inline(__always)
+    static func lookup(_ key: Key, header: UnsafeMutableRawPointer) -> UInt32 {
+        var value = RawAtomic.loadWord(rootSlot(header))
+        guard let root = UnsafeMutableRawPointer(bitPattern: value) else { return 0 }
+        var node = RouteTrieNode(root)
+        var best = node, bestIndex = 0, depth = 0
+        while true {
+            let byte = key.byte(at: depth)
+            let index = node.longestPrefix(covering: byte)
+            if index != 0 { (best, bestIndex) = (node, index) }
+            guard node.hasChild(byte) else { break }
+            value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
+            if value & 1 != 0 {
+                let leaf = UInt32(truncatingIfNeeded: value &>> 1)
+                let record = RouteRecords.record(header, Key.self, leaf)
+                if key.lies(in: RouteRecords.destination(record, Key.self), length: RouteRecords.prefixLength(record, Key.self)) {
+                    return leaf
+                }
+                break
+            }
+            node = RouteTrieNode(UnsafeMutableRawPointer(bitPattern: value).unsafelyUnwrapped)
+            depth &+= 1
+        }
+        return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex))
+    }
+
+    // MARK: Writing (the writer only)
+
+    /// The record index stored for exactly `key/length`, or 0.
+    static func find(_ key: Key, length: Int, header: UnsafeMutableRawPointer) -> UInt32 {
+        var value = RawAtomic.loadWord(rootSlot(header))
+        let target = depth(ofLength: length)
+        var depth = 0
+        while let node = RouteTrieNode(value: value) {
+            if depth == target {
+                let index = prefixIndex(key, length: length)
+                return node.hasPrefix(index) ? node.recordIndex(node.prefixRank(index)) : 0
+            }
+            let byte = key.byte(at: depth)
+            guard node.hasChild(byte) else { return 0 }
+            value = node.childValue(node.childRank(byte))
+            depth += 1
+        }
+        guard value & 1 != 0 else { return 0 }
+        let leaf = UInt32(truncatingIfNeeded: value >> 1)
+        return matches(leaf, key, length, header) ? leaf : 0
+    }
+
+    /// Makes `key/length` (no bits set past `length`) lead to record `index`, in place of what
+    /// it led to, if anything.
+    static func set(_ key: Key, length: Int, to index: UInt32, header: UnsafeMutableRawPointer,
+                    retired: inout [UnsafeMutableRawPointer]) {
+        let slot = rootSlot(header)
+        // An empty family starts from an empty node (never published: the insert copies it).
+        let root = RouteTrieNode(value: RawAtomic.loadWord(slot)) ?? RouteTrieNode.copy(of: nil, child: 0, value: nil)
+        if case .replace(let value) = insert(into: root, depth: 0, key, length: length, index: index, header: header,
+                                             retired: &retired) {
+            RawAtomic.storeWord(value, slot)
+        }
+    }
+
+    /// Makes `key/length` lead nowhere.
+    static func remove(_ key: Key, length: Int, header: UnsafeMutableRawPointer, retired: inout [UnsafeMutableRawPointer]) {
+        let slot = rootSlot(header)
+        guard let root = RouteTrieNode(value: RawAtomic.loadWord(slot)) else { return }
+        if case .replace(let value) = remove(from: root, depth: 0, key, length: length, isRoot: true, header: header,
+                                             retired: &retired) {
+            RawAtomic.storeWord(value, slot)
+        }
+    }
+
+    private static func matches(_ leaf: UInt32, _ key: Key, _ length: Int, _ header: UnsafeMutableRawPointer) -> Bool {
+        let record = RouteRecords.record(header, Key.self, leaf)
+        return RouteRecords.destination(record, Key.self) == key && RouteRecords.prefixLength(record, Key.self) == length
+    }
+
+    private static func insert(into node: RouteTrieNode, depth: Int, _ key: Key, length: Int, index: UInt32,
+                               header: UnsafeMutableRawPointer, retired: inout [UnsafeMutableRawPointer]) -> Change {
+        if depth == Self.depth(ofLength: length) {
+            retired.append(node.raw)
+            return .replace(RouteTrieNode.copy(of: node, prefix: prefixIndex(key, length: length), id: index).value)
+        }
+        let byte = key.byte(at: depth)
+        guard node.hasChild(byte) else {
+            retired.append(node.raw)
+            return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(index)).value)
+        }
+        let slot = node.childSlot(node.childRank(byte))
+        let value = node.childValue(node.childRank(byte))
+        let child: RouteTrieNode
+        if let existing = RouteTrieNode(value: value) {
+            child = existing
+        } else {
+            let other = UInt32(truncatingIfNeeded: value >> 1)
+            if matches(other, key, length, header) {
+                RawAtomic.storeWord(leafValue(index), slot)
+                return .none
+            }
+            child = pushedDown(other, depth: depth + 1, header: header)
+        }
+        switch insert(into: child, depth: depth + 1, key, length: length, index: index, header: header, retired: &retired) {
+        case .none: RawAtomic.storeWord(child.value, slot)
+        case .replace(let replacement): RawAtomic.storeWord(replacement, slot)
+        }
+        return .none
+    }
+
+    /// A new node at `depth` holding only the leaf `index` (which was alone above it).
+    private static func pushedDown(_ index: UInt32, depth: Int, header: UnsafeMutableRawPointer) -> RouteTrieNode {
+        let record = RouteRecords.record(header, Key.self, index)
+        let key = RouteRecords.destination(record, Key.self), length = RouteRecords.prefixLength(record, Key.self)
+        if Self.depth(ofLength: length) == depth {
+            return RouteTrieNode.copy(of: nil, prefix: prefixIndex(key, length: length), id: index)
+        }
+        return RouteTrieNode.copy(of: nil, child: key.byte(at: depth), value: leafValue(index))
+    }
+
+    private static func remove(from node: RouteTrieNode, depth: Int, _ key: Key, length: Int, isRoot: Bool,
+                               header: UnsafeMutableRawPointer, retired: inout [UnsafeMutableRawPointer]) -> Change {
+        if depth == Self.depth(ofLength: length) {
+            let index = prefixIndex(key, length: length)
+            guard node.hasPrefix(index) else { return .none }
+            retired.append(node.raw)
+            return normalized(RouteTrieNode.copy(of: node, prefix: index, id: nil), isRoot: isRoot)
+        }
+        let byte = key.byte(at: depth)
+        guard node.hasChild(byte) else { return .none }
+        let slot = node.childSlot(node.childRank(byte))
+        let value = node.childValue(node.childRank(byte))
+        if let child = RouteTrieNode(value: value) {
+            switch remove(from: child, depth: depth + 1, key, length: length, isRoot: false, header: header, retired: &retired) {
+            case .none:
+                return .none
+            case .replace(let replacement) where replacement != 0:
+                // A leaf that is now this node's only content moves up past it (the same shape an
+                // insertion of what is left would have built).
+                if replacement & 1 != 0 && !isRoot && node.prefixCount == 0 && node.childCount == 1 {
+                    retired.append(node.raw)
+                    return .replace(replacement)
+                }
+                RawAtomic.storeWord(replacement, slot)
+                return .none
+            case .replace:
+                break  // the child is gone: this node loses its slot
+            }
+        } else if !matches(UInt32(truncatingIfNeeded: value >> 1), key, length, header) {
+            return .none
+        }
+        retired.append(node.raw)
+        return normalized(RouteTrieNode.copy(of: node, child: byte, value: nil), isRoot: isRoot)
+    }
+
+    /// What a slot should hold instead of `node` (new, unpublished): nothing for an empty node;
+    /// below the root, a node holding one prefix alone, or one leaf alone, gives way to a leaf
+    /// (it is deeper than the slot). So the shape depends only on the prefixes held, never on the
+    /// order they came and went in: a prefix alone below a slot is always a leaf.
+    private static func normalized(_ node: RouteTrieNode, isRoot: Bool) -> Change {
+        if node.isEmpty {
+            free(node.raw)
+            return .replace(0)
+        }
+        if !isRoot && node.prefixCount == 1 && node.childCount == 0 {
+            let leaf = leafValue(node.recordIndex(0))
+            free(node.raw)
+            return .replace(leaf)
+        }
+        if !isRoot && node.prefixCount == 0 && node.childCount == 1 && node.childValue(0) & 1 != 0 {
+            let leaf = node.childValue(0)
+            free(node.raw)
+            return .replace(leaf)
+        }
+        return .replace(node.value)
+    }
+
+    // MARK: Walks
+
+    /// Calls `body` with every node reachable from the family's root, children before their
+    /// parent (so that `body` may free each node it is given), and with every leaf's index.
+    static func forEachNode(header: UnsafeMutableRawPointer, leaf: (UInt32) -> Void = { _ in },
+                            _ body: (RouteTrieNode) -> Void) {
+        forEachNode(below: RawAtomic.loadWord(rootSlot(header)), leaf: leaf, body)
+    }
+
+    private static func forEachNode(below value: UInt, leaf: (UInt32) -> Void, _ body: (RouteTrieNode) -> Void) {
+        if value & 1 != 0 { leaf(UInt32(truncatingIfNeeded: value >> 1)); return }
+        guard let node = RouteTrieNode(value: value) else { return }
+        for rank in 0..<node.childCount { forEachNode(below: node.childValue(rank), leaf: leaf, body) }
+        body(node)
+    }
+}
