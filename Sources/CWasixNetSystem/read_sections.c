@@ -75,6 +75,7 @@ void CWasixNetSystem_read_exit(unsigned token)
 
 unsigned long CWasixNetSystem_read_epoch(void)
 {
+    atomic_thread_fence(memory_order_seq_cst); /* the caller's unlink comes before this load */
     return atomic_load(&epoch);
 }
 
@@ -95,7 +96,7 @@ unsigned long CWasixNetSystem_read_try_advance(void)
 /* The retire queue                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-enum { RETIRES_PER_ADVANCE = 8, EPOCHS_TO_SAFETY = 3 };
+enum { RETIRES_PER_ADVANCE = 8, EPOCHS_TO_SAFETY = CWasixNetSystem_EPOCHS_TO_SAFETY };
 
 typedef struct retired {
     void *object;

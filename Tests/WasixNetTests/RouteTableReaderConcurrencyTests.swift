@@ -5,9 +5,10 @@ import Testing
 extension Concurrent {
     /// The large form's reader on two threads while a third thread writes (wasixnet.h
     /// [port.concurrency]): every answer is one the table gave at some instant; list walks end, and
-    /// keep the routes that were never removed, in their order. The writer frees nothing until the
-    /// readers are joined (it lets no grace period pass before), as the integration's reclaimer
-    /// will not either while a read section is open.
+    /// keep the routes that were never removed, in their order. Reclamation is the port's: readers
+    /// read inside read sections, the writer hands what each write unlinked to the retire queue and
+    /// reuses record ids only once their wait is over (ReadSection), so a block freed or an id
+    /// renamed too early shows here as a wrong answer, or to ASan as a use after free.
     @Suite struct RouteTableReaderConcurrencyTests {
         struct SharedTable: @unchecked Sendable {
             let pointer: UnsafeMutablePointer<RouteTable>
@@ -92,13 +93,15 @@ extension Concurrent {
                                       prefixLength: 128)
                         if table.pointee.addRoute(Self.route(noise)) == .exist { _ = table.pointee.removeRoutes(to: noise.address) }
                     }
+                    table.pointee.takeRetired { ReadSection.retire(block: $0) }
+                    table.pointee.reuseIDsPastTheirWait()
                     step += 1
                     progress.writes.store(step, ordering: .relaxed)
                 }
             }
             let readerBody: @Sendable () -> Void = {
                 var answers = 0
-                for iteration in 0..<8_000 {
+                for iteration in 0..<8_000 { ReadSection.reading {
                     for address in [Self.probe4, Self.probe6, Self.uncovered4] {
                         let answer = reader.longestMatch(for: address)
                         if !Self.isPossibleAnswer(answer, for: address) {
@@ -121,7 +124,7 @@ extension Concurrent {
                         // tail while the walk ran), but never cycles (a cycle would reach the cap).
                         #expect(walked < 50_000)
                     }
-                }
+                } }
                 #expect(answers == 24_000)
                 progress.readersDone.add(1, ordering: .releasing)
             }

@@ -168,7 +168,7 @@ import Testing
         #expect(Set(retired).isDisjoint(with: more))
         #expect(reader.longestMatch(for: IPAddress(v4: 8 << 12 | 5))?.destination.prefixLength == 20)
         #expect(reader.longestMatch(for: IPAddress(v4: 7 << 12 | 5)) == nil)
-        table.gracePeriodPassed()
+        table.reuseIDsPastTheirWait()
         var rest: [UnsafeMutableRawPointer] = []
         table.retireAll { rest.append($0) }
         #expect(Set(rest).isDisjoint(with: retired + more))

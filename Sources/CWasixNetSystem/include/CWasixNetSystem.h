@@ -42,7 +42,9 @@ uint8_t CWasixNetSystem_socket_error_code(int error);
  * read_enter() counts the calling thread in as a reader and returns what read_exit() needs; it
  * never waits. read_epoch() is the number of grace-period steps so far; read_try_advance() takes
  * one more step if the readers it must outwait are gone (it never waits either) and returns the
- * epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is e + 3. */
+ * epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is
+ * e + CWasixNetSystem_EPOCHS_TO_SAFETY. */
+enum { CWasixNetSystem_EPOCHS_TO_SAFETY = 3 };
 unsigned CWasixNetSystem_read_enter(void);
 void CWasixNetSystem_read_exit(unsigned token);
 unsigned long CWasixNetSystem_read_epoch(void);

@@ -129,30 +129,45 @@ public final class Port: Sendable {
         return withState(at: now) { $0.routes.setDefaultRoute(via: address, maxRoutes: maxRoutes) }
     }
 
-    /// Calls `write` with the first `capacity` live routes in insertion order (inside a read
-    /// section, or with the lock held: `write` must not call into the port) and returns how many
-    /// live routes there are.
+    /// Calls `write` with the first `capacity` live routes in insertion order (`write` must not
+    /// call into the port) and returns how many live routes there are: one state of the table.
     public func listRoutes(capacity: Int, _ write: (_ index: Int, _ route: Route) -> Void) -> Int {
         let now = clock()
-        // Routes past their expiry at `now` are left out here rather than removed: a list is a read.
-        return withoutActuallyEscaping(write) { write in
-            var live = 0
-            let visit = { (route: Route) -> Bool in
-                if let expiresAt = route.expiresAt, expiresAt <= now { return true }
-                if live < capacity { write(live, route) }
-                live += 1
-                return true
-            }
-            let listed = ReadSection.reading {
-                withPublished(empty: true) { snapshot -> Bool in
-                    guard !snapshot.isLarge else { return false }
+        // Gathered first, handed to `write` after: a walk of a large table may be taken again.
+        // Routes past their expiry at `now` are left out rather than removed: a list is a read.
+        var gathered: [Route] = [], live = 0
+        let visit = { (route: Route) -> Bool in
+            if let expiresAt = route.expiresAt, expiresAt <= now { return true }
+            if live < capacity { gathered.append(route) }
+            live += 1
+            return true
+        }
+        let listed = ReadSection.reading {
+            withPublished(empty: true) { snapshot -> Bool in
+                guard let large = snapshot.large else {
                     snapshot.compact.forEachRoute(visit)
                     return true
                 }
+                // A large table changes in place, one slot at a time, so a walk of it is whole
+                // only if no write ran meanwhile: the write count tells (a seqlock's reader).
+                for _ in 0..<Self.listAttempts {
+                    let before = writes.load(ordering: .acquiring)
+                    guard before & 1 == 0 else { continue }
+                    (gathered, live) = ([], 0)
+                    large.forEachRoute(visit)
+                    atomicMemoryFence(ordering: .acquiring)
+                    if writes.load(ordering: .relaxed) == before { return true }
+                }
+                return false
             }
-            if !listed { state.withLock { state in state.routes.forEachRoute(visit) } }
-            return live
         }
+        if !listed {
+            // Writes kept coming: list under the lock, which holds them off for the walk.
+            (gathered, live) = ([], 0)
+            state.withLock { state in state.routes.forEachRoute(visit) }
+        }
+        for (index, route) in gathered.enumerated() { write(index, route) }
+        return live
     }
 
     /// The route a datagram to `destination` takes, and whether it is deprecated.
@@ -189,11 +204,9 @@ public final class Port: Sendable {
 
     @inline(__always)
     private func publishedMatch(for address: IPAddress) -> Route? {
-        let answer: Route?? = ReadSection.reading {
-            withPublished(empty: .some(nil)) { $0.isLarge ? nil : .some($0.compact.longestMatch(for: address)) }
+        ReadSection.reading {
+            withPublished(empty: nil) { $0.longestMatch(for: address) }
         }
-        if let answer { return answer }
-        return state.withLock { $0.routes.longestMatchInPlace(for: address) }
     }
 
     /// Calls `body` with the published snapshot, borrowed (no reference count is touched): only
@@ -218,6 +231,9 @@ public final class Port: Sendable {
 
     /// Whether the table is in its short-array form (for the tests of the move between forms).
     var hasCompactTable: Bool { state.withLock { $0.routes.isCompact } }
+
+    /// How often a list of a large table is tried without the lock before it takes it.
+    private static let listAttempts = 8
 
     /// Writes begun and ended so far (odd: one is under way): the table's version, for tests.
     var writeSequence: UInt64 { writes.load(ordering: .acquiring) }
@@ -299,9 +315,13 @@ public final class Port: Sendable {
 
     /// Makes `state` what readers see: a new snapshot in place of the old, which is retired.
     private func publish(_ state: State) {
-        let compact = state.routes.compactForm
+        let compact = state.routes.compactForm, large = state.routes.largeReader
+        let current = published.load(ordering: .relaxed)
+        if current != 0 && Self.snapshot(at: current)._withUnsafeGuaranteedRef({ $0.isCurrent(large: large, addresses: state.addresses) }) {
+            return
+        }
         let isEmpty = compact?.entryCount == 0 && state.addresses.isEmpty
-        let new = isEmpty ? 0 : Self.address(of: PortSnapshot(compact: compact, addresses: state.addresses))
+        let new = isEmpty ? 0 : Self.address(of: PortSnapshot(compact: compact, large: large, addresses: state.addresses))
         let old = published.exchange(new, ordering: .acquiringAndReleasing)
         if old != 0 { PortSnapshot.retire(Self.snapshot(at: old)) }
     }

@@ -12,15 +12,31 @@
 /// write is cheaper than anything cleverer). A large table is not: it publishes its own changes,
 /// slot by slot, and the snapshot only says that the port's table is large.
 final class PortSnapshot {
-    /// The table, while small; empty when `isLarge`.
+    /// The table, while small; empty when `large` is set.
     let compact: CompactRouteTable
-    let isLarge: Bool
+    /// The large table's read side, while the table is large.
+    let large: RouteTable.Reader?
     let addresses: [CIDR]
 
-    init(compact: CompactRouteTable?, addresses: [CIDR]) {
+    init(compact: CompactRouteTable?, large: RouteTable.Reader?, addresses: [CIDR]) {
         self.compact = compact ?? CompactRouteTable()
-        isLarge = compact == nil
+        self.large = large
         self.addresses = addresses
+    }
+
+    /// The longest match in whichever form the table is in (no lifetime looked at).
+    @inline(__always)
+    func longestMatch(for address: IPAddress) -> Route? {
+        if let large { return large.longestMatch(for: address) }
+        return compact.longestMatch(for: address)
+    }
+
+    /// Whether this snapshot already says what a write that leaves the table large, as `large`,
+    /// with `addresses` would publish: then it publishes nothing (the table published its own
+    /// change), and a large table's writes cost no snapshot.
+    func isCurrent(large newLarge: RouteTable.Reader?, addresses newAddresses: [CIDR]) -> Bool {
+        guard let large, let newLarge, large.header == newLarge.header else { return false }
+        return addresses == newAddresses
     }
 
     /// Hands the one reference the port held to the retire queue.

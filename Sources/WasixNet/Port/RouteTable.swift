@@ -52,7 +52,7 @@ public struct RouteTable {
     private var freeIndices4: [UInt32] = [], freeIndices6: [UInt32] = []
     /// Records freed since the last `takeRetired`, then those waiting for the grace period after it.
     private var freedIDs: [RouteID] = []
-    private var awaitingGrace: [RouteID] = []
+    private var awaitingGrace: [(id: RouteID, epoch: UInt)] = []
     private var lastRoute = RouteID.none
     private var onLink: [Network: OnLinkEntry] = [:]
     private var expiries = ExpiryQueue()
@@ -267,28 +267,39 @@ public struct RouteTable {
     // MARK: Retirement
 
     /// Hands over every block retired since the last call (each to be freed with `free()` once no
-    /// reader can hold it). Record ids freed before this call may be reused after the owner's
-    /// next `gracePeriodPassed()`.
+    /// reader can hold it), and starts the wait of the record ids freed meanwhile: an id is named
+    /// again only once no read section that began before its removal is open (its reader could
+    /// still be about to read the record), three read-section epochs later (read_sections.c).
     public mutating func takeRetired(_ body: (UnsafeMutableRawPointer) -> Void) {
         for block in blocks.retired { body(block) }
         blocks.retired.removeAll(keepingCapacity: true)
-        awaitingGrace += freedIDs
+        guard !freedIDs.isEmpty else { return }
+        let epoch = ReadSection.epoch
+        for id in freedIDs { awaitingGrace.append((id, epoch)) }
         freedIDs.removeAll(keepingCapacity: true)
     }
 
-    /// Tells the table that every read section open at the last `takeRetired` has closed: the ids
-    /// freed before it may name new records.
-    public mutating func gracePeriodPassed() {
-        for id in awaitingGrace {
+    /// Makes the ids whose wait is over reusable (oldest first: epochs only grow along the list).
+    public mutating func reuseIDsPastTheirWait() {
+        guard !awaitingGrace.isEmpty else { return }
+        let epoch = ReadSection.epoch
+        let ready = awaitingGrace.prefix { ReadSection.isOver(sinceEpoch: $0.epoch, now: epoch) }.count
+        guard ready > 0 else { return }
+        for (id, _) in awaitingGrace[..<ready] {
             if id.family == .v4 { freeIndices4.append(id.index) } else { freeIndices6.append(id.index) }
         }
-        awaitingGrace.removeAll(keepingCapacity: true)
+        awaitingGrace.removeFirst(ready)
     }
 
     /// Frees what was retired at once: for a table no other thread reads.
     public mutating func freeRetiredNow() {
-        takeRetired { free($0) }
-        gracePeriodPassed()
+        for block in blocks.retired { free(block) }
+        blocks.retired.removeAll(keepingCapacity: true)
+        for id in freedIDs + awaitingGrace.map({ $0.id }) {
+            if id.family == .v4 { freeIndices4.append(id.index) } else { freeIndices6.append(id.index) }
+        }
+        freedIDs.removeAll(keepingCapacity: true)
+        awaitingGrace.removeAll(keepingCapacity: true)
     }
 
     /// Hands over every block the table owns (its header included), for when the whole table is

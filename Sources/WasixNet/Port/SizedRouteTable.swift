@@ -24,7 +24,8 @@ struct SizedRouteTable {
     // port's table sits in its lock's allocation, which it would push up a malloc size class.)
     init() {}
 
-    /// Frees the large form, if any: the owner calls this once, when it is done with the table.
+    /// Frees the large form, if any, at once: the owner calls this once, when it is done with the
+    /// table and no reader can hold it.
     mutating func release() {
         guard let large else { return }
         large.move().retireAll { free($0) }
@@ -35,6 +36,8 @@ struct SizedRouteTable {
     var isCompact: Bool { large == nil }
     /// The short array, while the table is in that form: what a port publishes to its readers.
     var compactForm: CompactRouteTable? { large == nil ? compact : nil }
+    /// The large form's read side, while the table is in that form (it publishes its own changes).
+    var largeReader: RouteTable.Reader? { large?.pointee.reader }
     var routeCount: Int { large?.pointee.routeCount ?? compact.routeCount }
     var routesWithLifetimes: Int { large?.pointee.routesWithLifetimes ?? compact.routesWithLifetimes }
     var nextExpiry: UInt64? {
@@ -67,41 +70,49 @@ struct SizedRouteTable {
 
     mutating func addRoute(_ route: Route, maxRoutes: Int) -> WasixErrno {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.addRoute(route) }
+        if let large { defer { handOverRetired() }; return large.pointee.addRoute(route) }
         return compact.addRoute(route, maxRoutes: maxRoutes)
     }
 
     mutating func setDefaultRoute(via router: ScopedAddress, maxRoutes: Int) -> WasixErrno {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.setDefaultRoute(via: router) }
+        if let large { defer { handOverRetired() }; return large.pointee.setDefaultRoute(via: router) }
         return compact.setDefaultRoute(via: router, maxRoutes: maxRoutes)
     }
 
     mutating func removeRoutes(to address: IPAddress) -> Int {
         defer { settleForm() }
-        if let large { defer { large.pointee.freeRetiredNow() }; return large.pointee.removeRoutes(to: address) }
+        if let large { defer { handOverRetired() }; return large.pointee.removeRoutes(to: address) }
         return compact.removeRoutes(to: address)
     }
 
     mutating func removeAllRoutes() {
         defer { settleForm() }
-        if let large { large.pointee.removeAllRoutes(); large.pointee.freeRetiredNow() } else { compact.removeAllRoutes() }
+        if let large { large.pointee.removeAllRoutes(); handOverRetired() } else { compact.removeAllRoutes() }
     }
 
     mutating func expireRoutes(at now: UInt64) {
         guard let next = nextExpiry, next <= now else { return }
         defer { settleForm() }
-        if let large { large.pointee.expireRoutes(at: now); large.pointee.freeRetiredNow() } else { compact.expireRoutes(at: now) }
+        if let large { large.pointee.expireRoutes(at: now); handOverRetired() } else { compact.expireRoutes(at: now) }
     }
 
     mutating func addOnLink(_ network: Network, maxRoutes: Int) {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { large.pointee.addOnLink(network); large.pointee.freeRetiredNow() } else { compact.addOnLink(network) }
+        if let large { large.pointee.addOnLink(network); handOverRetired() } else { compact.addOnLink(network) }
     }
 
     mutating func removeOnLink(_ network: Network) {
         defer { settleForm() }
-        if let large { large.pointee.removeOnLink(network); large.pointee.freeRetiredNow() } else { compact.removeOnLink(network) }
+        if let large { large.pointee.removeOnLink(network); handOverRetired() } else { compact.removeOnLink(network) }
+    }
+
+    /// Hands what the large form's last change unlinked to the retire queue, and lets it name
+    /// again the record ids that no reader can hold any more.
+    private mutating func handOverRetired() {
+        guard let large else { return }
+        large.pointee.takeRetired { ReadSection.retire(block: $0) }
+        large.pointee.reuseIDsPastTheirWait()
     }
 
     // MARK: The move between forms
@@ -114,8 +125,10 @@ struct SizedRouteTable {
             var small = CompactRouteTable()
             for (network, references) in large.pointee.onLinkPrefixes { small.addOnLink(network, references: references) }
             large.pointee.forEachRoute { _ = small.addRoute($0, maxRoutes: .max); return true }
-            release()
-            compact = small
+            // Readers may still walk the trie: every block of it goes through the retire queue.
+            large.move().retireAll { ReadSection.retire(block: $0) }
+            large.deallocate()
+            (compact, self.large) = (small, nil)
         } else if let maxRoutes, compact.entryCount > Self.compactLimit {
             var table = RouteTable(maxRoutes: maxRoutes)
             for (network, references) in compact.onLinkPrefixes { table.addOnLink(network, references: references) }

@@ -52,6 +52,13 @@ enum ReadSection {
         retire(block, release: { $0.map { free($0) } })
     }
 
+    /// The grace-period step count now, read after everything the caller unlinked before.
+    static var epoch: UInt { UInt(CWasixNetSystem_read_epoch()) }
+
+    /// Whether every read section that could see what was unlinked before `epoch` was read has
+    /// closed, given the epoch `now` (read_sections.c says why it takes three steps).
+    static func isOver(sinceEpoch epoch: UInt, now: UInt) -> Bool { now &- epoch >= UInt(CWasixNetSystem_EPOCHS_TO_SAFETY) }
+
     /// Releases everything retired so far if no read section is open anywhere.
     static func reclaimIfQuiescent() { CWasixNetSystem_reclaim_if_quiescent() }
 }
