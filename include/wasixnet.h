@@ -333,9 +333,14 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  * and every call that starts after a change's call has returned sees it.
  *   - Readers never wait for writers. wasixnet_port_route_lookup, the route and address lists
  *     (host and guest forms) and the route check of an ENFORCE_ROUTES socket take no lock that a
- *     writer holds: they read a table that a write publishes with one atomic store and never
- *     changes afterwards. The one exception is time: a lookup whose best route has reached its
- *     expires_at drops what is due first, as a write would ([port.lifetimes]), then looks again.
+ *     writer holds: a small table (at most 16 entries, [port.memory]) is published whole with
+ *     one atomic store, a large one node by node, each change of one prefix with one atomic
+ *     store; a list of a large table, or a lookup that overlaps a write of several prefixes at
+ *     once (a removal of every length at one address, clearing the addresses, expiries falling
+ *     due together), is taken again until no write ran through it, and under the lock only if
+ *     writes keep coming for a few hundred tries. The other exception is time: a lookup whose
+ *     best route has reached its expires_at drops what is due first, as a write would
+ *     ([port.lifetimes]), then looks again.
  *   - Writes (route and address adds and removes, clears, the gateway) take turns on one lock per
  *     port, held only for the table work itself: never while the clock or a hook runs, never
  *     across a system call, and never waiting for a reader. What a write replaced is freed once

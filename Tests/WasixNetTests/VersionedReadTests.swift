@@ -21,6 +21,8 @@ extension Concurrent {
             case gateway(IPAddress)
             case addAddress(IPAddress, UInt8)
             case removeAddress(IPAddress)
+            case clearRoutes
+            case clearAddresses
         }
 
         /// Nested prefixes around the probes, a gateway, own addresses, and filler routes that move
@@ -28,23 +30,32 @@ extension Concurrent {
         static func script(writes count: Int, seed: UInt64) -> [Write] {
             var random = SeededGenerator(seed: seed)
             let nested: [(IPAddress, UInt8)] = [(v4(10, 0, 0, 0), 8), (v4(10, 1, 0, 0), 16), (v4(10, 1, 2, 0), 24),
-                                                (v4(10, 1, 2, 3), 32), (v4(10, 1, 2, 128), 25), (v4(10, 2, 0, 0), 15)]
+                                                (v4(10, 1, 2, 3), 32), (v4(10, 1, 2, 128), 25), (v4(10, 2, 0, 0), 15),
+                                                (v4(10, 1, 2, 0), 26)]
             var present = Set<Int>(), fillers = 0
             var writes: [Write] = []
             while writes.count < count {
-                switch Int.random(in: 0..<10, using: &random) {
-                case 0..<4:
+                switch Int.random(in: 0..<100, using: &random) {
+                case 0:
+                    // A clear, of a table that is large more often than not: one write of many prefixes.
+                    writes.append(.clearRoutes)
+                    (present, fillers) = ([], 0)
+                case 1:
+                    writes.append(.clearAddresses)
+                case 2..<40:
                     let pick = Int.random(in: 0..<nested.count, using: &random)
                     let (ip, length) = nested[pick]
-                    if present.remove(pick) != nil {
+                    if present.contains(pick) {
+                        // Every length at the address goes (10.1.2.0: the /24 and the /26 at once).
+                        present = present.filter { nested[$0].0 != ip }
                         writes.append(.remove(ip))
                     } else {
                         present.insert(pick)
                         writes.append(.add(ip, length, router: Bool.random(using: &random) ? v4(192, 168, 0, UInt8(pick + 1)) : nil))
                     }
-                case 4:
+                case 40..<50:
                     writes.append(.gateway(v4(192, 168, 1, UInt8.random(in: 1...254, using: &random))))
-                case 5:
+                case 50..<60:
                     writes.append(Bool.random(using: &random) ? .addAddress(v4(10, 1, 2, 77), 26) : .removeAddress(v4(10, 1, 2, 77)))
                 default:
                     // Fillers in runs: up to 24 then back to none, so the table crosses the line.
@@ -70,6 +81,8 @@ extension Concurrent {
             case .gateway(let router): _ = port.setGateway(tagged(router))
             case .addAddress(let ip, let length): _ = port.addAddress(taggedCIDR(ip, length))
             case .removeAddress(let ip): _ = port.removeAddress(tagged(ip))
+            case .clearRoutes: _ = port.clearRoutes()
+            case .clearAddresses: _ = port.clearAddresses()
             }
         }
 

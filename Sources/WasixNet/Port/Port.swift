@@ -43,6 +43,11 @@ public final class Port: Sendable {
     /// Writes begun and ended: odd while one is under way (a seqlock's sequence, which readers that
     /// walk a large table check, and tests read as the table's version).
     private let writes = Atomic<UInt64>(0)
+    /// Writes that change several prefixes of a large table, begun and ended (odd while one is
+    /// under way): a large table takes a change one prefix at a time, so a lookup that overlaps
+    /// such a write checks this and looks again (kept apart from `writes` so that the many writes
+    /// of one prefix do not make every lookup reload a line a writer just wrote).
+    private let severalPrefixWrites = Atomic<UInt64>(0)
     private let addressLimit: UInt32
     private let routeLimit: UInt32
     private let clock: @Sendable () -> UInt64
@@ -114,11 +119,11 @@ public final class Port: Sendable {
     public func removeRoutes(to address: TaggedAddress) -> WasixErrno {
         guard let ip = address.ipAddress?.ip else { return .inval }
         let now = clock()
-        return withState(at: now) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
+        return withState(at: now, changingSeveralPrefixes: true) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
     }
 
     public func clearRoutes() -> WasixErrno {
-        withState(at: nil) { $0.routes.removeAllRoutes() }
+        withState(at: nil) { $0.routes.removeAllRoutes(maxRoutes: maxRoutes) }
         return .success
     }
 
@@ -205,8 +210,25 @@ public final class Port: Sendable {
     @inline(__always)
     private func publishedMatch(for address: IPAddress) -> Route? {
         ReadSection.reading {
-            withPublished(empty: nil) { $0.longestMatch(for: address) }
+            withPublished(empty: nil) { snapshot in
+                guard let large = snapshot.large else { return snapshot.compact.longestMatch(for: address) }
+                return wholeMatch(in: large, for: address)
+            }
         }
+    }
+
+    /// A large table's answer as one write left it: one that no write of several prefixes ran
+    /// through (a seqlock's reader on `severalPrefixWrites`). If such writes keep overlapping,
+    /// the last attempt is made under the lock, the one case in which a lookup waits for a writer.
+    private func wholeMatch(in large: RouteTable.Reader, for address: IPAddress) -> Route? {
+        for _ in 0..<Self.lockFreeAttempts {
+            let before = severalPrefixWrites.load(ordering: .acquiring)
+            guard before & 1 == 0 else { continue }
+            let answer = large.longestMatch(for: address)
+            atomicMemoryFence(ordering: .acquiring)
+            if severalPrefixWrites.load(ordering: .relaxed) == before { return answer }
+        }
+        return state.withLock { $0.routes.longestMatchInPlace(for: address) }
     }
 
     /// Calls `body` with the published snapshot, borrowed (no reference count is touched): only
@@ -234,6 +256,9 @@ public final class Port: Sendable {
 
     /// How often a list of a large table is tried without the lock before it takes it.
     private static let listAttempts = 8
+    /// How often a lookup in a large table meets a write of several prefixes before it takes the
+    /// lock (each meeting is a few loads: this is a short spin, the write a few microseconds).
+    private static let lockFreeAttempts = 256
 
     /// Writes begun and ended so far (odd: one is under way): the table's version, for tests.
     var writeSequence: UInt64 { writes.load(ordering: .acquiring) }
@@ -266,7 +291,7 @@ public final class Port: Sendable {
     }
 
     public func clearAddresses() -> WasixErrno {
-        withState(at: nil) { state in
+        withState(at: nil, changingSeveralPrefixes: true) { state in
             for address in state.addresses { state.routes.removeOnLink(address.network) }
             state.addresses.removeAll()
         }
@@ -300,14 +325,21 @@ public final class Port: Sendable {
 
     /// Runs `body` on the state with the lock held, after dropping what expired by `now` (nil:
     /// the body does not depend on lifetimes), then publishes the result to readers: a write.
-    private func withState<Result>(at now: UInt64?, _ body: (inout State) -> Result) -> Result {
+    /// `changingSeveralPrefixes`: the body may change more than one prefix (expiries due count too).
+    private func withState<Result>(at now: UInt64?, changingSeveralPrefixes: Bool = false,
+                                   _ body: (inout State) -> Result) -> Result {
         state.withLock { state in
-            let sequence = writes.load(ordering: .relaxed)
+            let expiring = now.map { now in state.routes.nextExpiry.map { $0 <= now } ?? false } ?? false
+            // Only a large table changes in place; the short array is replaced whole, by `publish`.
+            let several = (changingSeveralPrefixes || expiring) && !state.routes.isCompact
+            let sequence = writes.load(ordering: .relaxed), severalSequence = severalPrefixWrites.load(ordering: .relaxed)
             writes.store(sequence &+ 1, ordering: .relaxed)
-            atomicMemoryFence(ordering: .releasing)  // the odd count before any change (a seqlock's writer)
-            if let now, let next = state.routes.nextExpiry, next <= now { state.routes.expireRoutes(at: now) }
+            if several { severalPrefixWrites.store(severalSequence &+ 1, ordering: .relaxed) }
+            atomicMemoryFence(ordering: .releasing)  // the odd counts before any change (a seqlock's writer)
+            if expiring, let now { state.routes.expireRoutes(at: now) }
             let result = body(&state)
             publish(state)
+            if several { severalPrefixWrites.store(severalSequence &+ 2, ordering: .releasing) }
             writes.store(sequence &+ 2, ordering: .releasing)
             return result
         }

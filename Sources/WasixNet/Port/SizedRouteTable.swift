@@ -86,9 +86,27 @@ struct SizedRouteTable {
         return compact.removeRoutes(to: address)
     }
 
-    mutating func removeAllRoutes() {
-        defer { settleForm() }
-        if let large { large.pointee.removeAllRoutes(); handOverRetired() } else { compact.removeAllRoutes() }
+    /// Removes every route. A large table is not emptied route by route where readers could watch
+    /// it go: the own prefixes are moved into a new table, which the port publishes with one store
+    /// (wasixnet.h [port.concurrency]), and the old one is retired whole.
+    mutating func removeAllRoutes(maxRoutes: Int) {
+        guard let large else { return compact.removeAllRoutes() }
+        let onLink = large.pointee.onLinkPrefixes
+        var small = CompactRouteTable()
+        var table: RouteTable? = onLink.count > Self.compactLimit ? RouteTable(maxRoutes: maxRoutes) : nil
+        for (network, references) in onLink {
+            if table != nil { table!.addOnLink(network, references: references) } else { small.addOnLink(network, references: references) }
+        }
+        large.move().retireAll { ReadSection.retire(block: $0) }
+        large.deallocate()
+        if var table {
+            table.freeRetiredNow()  // not published yet: nobody can hold what it let go
+            let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
+            box.initialize(to: table)
+            (compact, self.large) = (CompactRouteTable(), box)
+        } else {
+            (compact, self.large) = (small, nil)
+        }
     }
 
     mutating func expireRoutes(at now: UInt64) {
