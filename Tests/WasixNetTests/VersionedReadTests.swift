@@ -161,6 +161,44 @@ extension Concurrent {
             #expect(port.routes == states.last?.routes)
         }
 
+        /// A write that changes several prefixes of a large table is one step for lookups, across
+        /// lookups too: a reader that has seen its effect on one address cannot then see another
+        /// address as before it. The writer removes 26 nested prefixes at 10.0.0.0 (/7 … /32) with
+        /// one removal, then puts them back, over and over; a reader looks up 11.0.0.1 (only the
+        /// /7 covers it) and then 10.0.0.0 (the /32), and when both lookups fell inside one
+        /// removal (the write count odd and unchanged around them), seeing the first gone and the
+        /// second still there would be a state that never existed.
+        @Test func aWriteOfSeveralPrefixesIsOneStepAcrossLookups() {
+            let port = makePort(maxRoutes: 1000), finished = Flag()
+            for filler in 0..<20 { #expect(port.addRoute(v4(172, 16, UInt8(filler), 0), 24) == .success) }
+            let nested = (7...32).map { UInt8($0) }
+            let counts = Counts()
+            runOnThreads([
+                {
+                    for _ in 0..<300 {
+                        for length in nested { _ = port.addRoute(v4(10, 0, 0, 0), length) }
+                        _ = port.removeRoutes(to: tagged(v4(10, 0, 0, 0)))
+                    }
+                    finished.value.store(true, ordering: .releasing)
+                },
+                {
+                    while !finished.value.load(ordering: .acquiring) {
+                        let before = port.writeSequence
+                        let outer = port.lookupRoute(v4(11, 0, 0, 1)), inner = port.lookupRoute(v4(10, 0, 0, 0))
+                        guard before & 1 == 1, port.writeSequence == before else { continue }
+                        counts.inside.add(1, ordering: .relaxed)
+                        if outer == nil && inner?.destination.prefixLength == 32 { counts.torn.add(1, ordering: .relaxed) }
+                    }
+                },
+            ])
+            print("several-prefix writes: \(counts.inside.load(ordering: .relaxed)) lookup pairs inside one, \(counts.torn.load(ordering: .relaxed)) torn")
+            #expect(counts.torn.load(ordering: .relaxed) == 0)
+        }
+
+        final class Counts: Sendable {
+            let inside = Atomic<Int>(0), torn = Atomic<Int>(0)
+        }
+
         final class Flag: Sendable {
             let value = Atomic<Bool>(false)
         }
