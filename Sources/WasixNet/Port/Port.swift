@@ -40,14 +40,11 @@ public final class Port: Sendable {
     /// What readers see: the address of a retained `PortSnapshot` (as a number: an atomic pointer
     /// is not Sendable), replaced with one release store per write.
     private let published: Atomic<UInt>
-    /// Writes begun and ended: odd while one is under way (a seqlock's sequence, which readers that
-    /// walk a large table check, and tests read as the table's version).
+    /// Two seqlock sequences in one word (`WriteCounts`), so the port stays in its malloc size
+    /// class: writes begun and ended, which a list of a large table checks (and tests read as
+    /// the table's version); and of those, the writes that change several prefixes of a large
+    /// table, which a lookup in one checks: a large table takes a change one prefix at a time.
     private let writes = Atomic<UInt64>(0)
-    /// Writes that change several prefixes of a large table, begun and ended (odd while one is
-    /// under way): a large table takes a change one prefix at a time, so a lookup that overlaps
-    /// such a write checks this and looks again (kept apart from `writes` so that the many writes
-    /// of one prefix do not make every lookup reload a line a writer just wrote).
-    private let severalPrefixWrites = Atomic<UInt64>(0)
     private let addressLimit: UInt32
     private let routeLimit: UInt32
     private let clock: @Sendable () -> UInt64
@@ -156,12 +153,12 @@ public final class Port: Sendable {
                 // A large table changes in place, one slot at a time, so a walk of it is whole
                 // only if no write ran meanwhile: the write count tells (a seqlock's reader).
                 for _ in 0..<Self.listAttempts {
-                    let before = writes.load(ordering: .acquiring)
+                    let before = WriteCounts(writes.load(ordering: .acquiring)).all
                     guard before & 1 == 0 else { continue }
                     (gathered, live) = ([], 0)
                     large.forEachRoute(visit)
                     atomicMemoryFence(ordering: .acquiring)
-                    if writes.load(ordering: .relaxed) == before { return true }
+                    if WriteCounts(writes.load(ordering: .relaxed)).all == before { return true }
                 }
                 return false
             }
@@ -218,15 +215,15 @@ public final class Port: Sendable {
     }
 
     /// A large table's answer as one write left it: one that no write of several prefixes ran
-    /// through (a seqlock's reader on `severalPrefixWrites`). If such writes keep overlapping,
+    /// through (a seqlock's reader on `WriteCounts.severalPrefixes`). If such writes keep overlapping,
     /// the last attempt is made under the lock, the one case in which a lookup waits for a writer.
     private func wholeMatch(in large: RouteTable.Reader, for address: IPAddress) -> Route? {
         for _ in 0..<Self.lockFreeAttempts {
-            let before = severalPrefixWrites.load(ordering: .acquiring)
+            let before = WriteCounts(writes.load(ordering: .acquiring)).severalPrefixes
             guard before & 1 == 0 else { continue }
             let answer = large.longestMatch(for: address)
             atomicMemoryFence(ordering: .acquiring)
-            if severalPrefixWrites.load(ordering: .relaxed) == before { return answer }
+            if WriteCounts(writes.load(ordering: .relaxed)).severalPrefixes == before { return answer }
         }
         return state.withLock { $0.routes.longestMatchInPlace(for: address) }
     }
@@ -261,7 +258,7 @@ public final class Port: Sendable {
     private static let lockFreeAttempts = 256
 
     /// Writes begun and ended so far (odd: one is under way): the table's version, for tests.
-    var writeSequence: UInt64 { writes.load(ordering: .acquiring) }
+    var writeSequence: UInt64 { UInt64(WriteCounts(writes.load(ordering: .acquiring)).all) }
 
     // MARK: Own addresses
 
@@ -332,15 +329,15 @@ public final class Port: Sendable {
             let expiring = now.map { now in state.routes.nextExpiry.map { $0 <= now } ?? false } ?? false
             // Only a large table changes in place; the short array is replaced whole, by `publish`.
             let several = (changingSeveralPrefixes || expiring) && !state.routes.isCompact
-            let sequence = writes.load(ordering: .relaxed), severalSequence = severalPrefixWrites.load(ordering: .relaxed)
-            writes.store(sequence &+ 1, ordering: .relaxed)
-            if several { severalPrefixWrites.store(severalSequence &+ 1, ordering: .relaxed) }
+            var counts = WriteCounts(writes.load(ordering: .relaxed))
+            counts.step(several: several)
+            writes.store(counts.word, ordering: .relaxed)
             atomicMemoryFence(ordering: .releasing)  // the odd counts before any change (a seqlock's writer)
             if expiring, let now { state.routes.expireRoutes(at: now) }
             let result = body(&state)
             publish(state)
-            if several { severalPrefixWrites.store(severalSequence &+ 2, ordering: .releasing) }
-            writes.store(sequence &+ 2, ordering: .releasing)
+            counts.step(several: several)
+            writes.store(counts.word, ordering: .releasing)
             return result
         }
     }
@@ -396,5 +393,26 @@ public struct MACAddress: Hashable, Sendable {
         var octets = (0..<6).map { _ in UInt8.random(in: 0...255, using: &generator) }
         octets[0] = (octets[0] & 0xfc) | 0x02
         return MACAddress(octets)!
+    }
+}
+
+/// A port's two write sequences, 32 bits each: every write steps `all` to odd when it begins and
+/// to even when it ends; a write that changes several prefixes of a large table steps
+/// `severalPrefixes` the same way. (Wrapping after 2^31 writes is harmless: a reader compares
+/// values from one short read, not counts.)
+struct WriteCounts {
+    private(set) var all: UInt32
+    private(set) var severalPrefixes: UInt32
+
+    init(_ word: UInt64) {
+        all = UInt32(truncatingIfNeeded: word)
+        severalPrefixes = UInt32(truncatingIfNeeded: word >> 32)
+    }
+
+    var word: UInt64 { UInt64(severalPrefixes) << 32 | UInt64(all) }
+
+    mutating func step(several: Bool) {
+        all &+= 1
+        if several { severalPrefixes &+= 1 }
     }
 }
