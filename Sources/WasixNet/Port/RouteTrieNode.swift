@@ -115,10 +115,7 @@ struct RouteTrieNode {
         if prefixWord(2 &+ seven &>> 6) & (1 &<< UInt64(seven & 63)) != 0 { return 128 &+ seven }
         let six = byte &>> 2
         if prefixWord(1) & (1 &<< UInt64(six)) != 0 { return 64 &+ six }
-        let b = UInt64(byte)
-        let ancestors: UInt64 = 1 << 1 | 1 &<< (2 &+ b &>> 7) | 1 &<< (4 &+ b &>> 6) | 1 &<< (8 &+ b &>> 5)
-            | 1 &<< (16 &+ b &>> 4) | 1 &<< (32 &+ b &>> 3)
-        let hits = prefixWord(0) & ancestors
+        let hits = prefixWord(0) & CWasixNetSystem_route_trie_ancestor_bits(UInt32(truncatingIfNeeded: byte))
         return hits == 0 ? 0 : 63 &- hits.leadingZeroBitCount
     }
 
