@@ -188,6 +188,49 @@ import Testing
         }
     }
 
+    /// A node past `RouteTrieNode.denseChildren` children keeps a slot per byte and goes back to
+    /// compact slots below it: lookups stay right on both sides of the change, either way.
+    @Test func nodesTurnDenseAndBackWithLookupsRight() {
+        var generator = SeededGenerator(seed: 192)
+        var table = RouteTable(maxRoutes: 10_000)
+        var oracle = Oracle()
+        // Under 10.0.0.0/8: a /24 and a /20 in each of the 256 /16s, plus the /8 and some /12s.
+        var networks = [Network(v4(10, 0, 0, 0), prefixLength: 8)]
+        for second in 0..<256 {
+            networks.append(Network(v4(10, UInt8(second), UInt8.random(in: 0x40...0xff, using: &generator), 0), prefixLength: 24))
+            networks.append(Network(v4(10, UInt8(second), 0x30, 0), prefixLength: 20))
+        }
+        for twelve in stride(from: 0, to: 256, by: 48) { networks.append(Network(v4(10, UInt8(twelve), 0, 0), prefixLength: 12)) }
+        for (step, network) in networks.shuffled(using: &generator).enumerated() {
+            #expect(table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength),
+                                         router: Self.router4)) == .success)
+            oracle.routes.append(network)
+            if step % 64 == 63 { check(table, oracle, family: .v4, probes: 400, using: &generator) }
+        }
+        check(table, oracle, family: .v4, probes: 3000, using: &generator)
+        table.freeRetiredNow()
+        let nodes = table.trieNodes
+        // Down through the threshold and back up.
+        // Everything in 100 of the /16s: 156 children left, fewer than `denseChildren`.
+        let emptied = Set((0..<256).shuffled(using: &generator).prefix(100))
+        let removed = oracle.routes.filter { $0.prefixLength >= 20 && emptied.contains(Int($0.address.bits >> 16) & 0xff) }
+            .shuffled(using: &generator)
+        #expect(removed.count == 200)
+        for (step, network) in removed.enumerated() {
+            _ = table.removeRoutes(to: network.address)
+            oracle.routes.removeAll { $0 == network }
+            if step % 16 == 15 { check(table, oracle, family: .v4, probes: 300, using: &generator) }
+        }
+        for network in removed {
+            _ = table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength),
+                                     router: Self.router4))
+            oracle.routes.append(network)
+        }
+        check(table, oracle, family: .v4, probes: 3000, using: &generator)
+        table.freeRetiredNow()
+        #expect(table.trieNodes == nodes)
+    }
+
     @Test func insertionOrderSurvivesRemovalsInTheMiddle() {
         var table = RouteTable(maxRoutes: 10)
         let networks = (1...5).map { Network(v4(10, UInt8($0), 0, 0), prefixLength: 16) }

@@ -11,7 +11,7 @@ import CWasixNetSystem
 ///
 /// Storage: per family a trie of byte-stride nodes (`RouteTrie`, `RouteTrieNode`) whose entries
 /// are record indices, and records in chunks that never move (`RouteRecords`: 20 bytes an IPv4
-/// route, 48 an IPv6 one), with what few routes have (lifetimes, IPv6 flow info and scope ids) in
+/// route, 44 an IPv6 one), with what few routes have (lifetimes, IPv6 flow info and scope ids) in
 /// blocks beside them (`RouteExtras`). A route and an own prefix may share a prefix: the trie then
 /// names the route (it wins, [port.lookup]), and the own prefix's record waits in `onLink` until
 /// the route goes. Insertion order is a list through the records' `next` links.

@@ -47,15 +47,20 @@ enum RouteTrie<Key: RouteKey> {
     @inline(__always)
     static func lookup(_ key: Key, header: UnsafeMutableRawPointer) -> UInt32 {
         var value = RawAtomic.loadWord(rootSlot(header))
-        guard let root = UnsafeMutableRawPointer(bitPattern: value) else { return 0 }
-        var node = RouteTrieNode(root)
+        guard value != 0 else { return 0 }
+        var node = RouteTrieNode(nodeValue: value)
         var best = node, bestIndex = 0, depth = 0
         while true {
             let byte = key.byte(at: depth)
             let index = node.longestPrefix(covering: byte)
             if index != 0 { (best, bestIndex) = (node, index) }
-            guard node.hasChild(byte) else { break }
-            value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
+            if value & RouteTrieNode.denseTag != 0 {
+                value = RawAtomic.loadWord(node.childSlot(byte))
+                guard value != 0 else { break }
+            } else {
+                guard node.hasChild(byte) else { break }
+                value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
+            }
             if value & 1 != 0 {
                 let leaf = UInt32(truncatingIfNeeded: value &>> 1)
                 let record = RouteRecords.record(header, Key.self, leaf)
@@ -64,7 +69,7 @@ enum RouteTrie<Key: RouteKey> {
                 }
                 break
             }
-            node = RouteTrieNode(UnsafeMutableRawPointer(bitPattern: value).unsafelyUnwrapped)
+            node = RouteTrieNode(nodeValue: value)
             depth &+= 1
         }
         return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex))
@@ -84,7 +89,7 @@ enum RouteTrie<Key: RouteKey> {
             }
             let byte = key.byte(at: depth)
             guard node.hasChild(byte) else { return 0 }
-            value = node.childValue(node.childRank(byte))
+            value = node.childValue(forByte: byte)
             depth += 1
         }
         guard value & 1 != 0 else { return 0 }
@@ -131,8 +136,8 @@ enum RouteTrie<Key: RouteKey> {
             retired.append(node.raw)
             return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(index)).value)
         }
-        let slot = node.childSlot(node.childRank(byte))
-        let value = node.childValue(node.childRank(byte))
+        let slot = node.slot(forByte: byte)
+        let value = slot.load(as: UInt.self)
         let child: RouteTrieNode
         if let existing = RouteTrieNode(value: value) {
             child = existing
@@ -171,8 +176,8 @@ enum RouteTrie<Key: RouteKey> {
         }
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else { return .none }
-        let slot = node.childSlot(node.childRank(byte))
-        let value = node.childValue(node.childRank(byte))
+        let slot = node.slot(forByte: byte)
+        let value = slot.load(as: UInt.self)
         if let child = RouteTrieNode(value: value) {
             switch remove(from: child, depth: depth + 1, key, length: length, isRoot: false, header: header, retired: &retired) {
             case .none:
@@ -210,8 +215,8 @@ enum RouteTrie<Key: RouteKey> {
             free(node.raw)
             return .replace(leaf)
         }
-        if !isRoot && node.prefixCount == 0 && node.childCount == 1 && node.childValue(0) & 1 != 0 {
-            let leaf = node.childValue(0)
+        if !isRoot && node.prefixCount == 0 && node.childCount == 1 && node.onlyChildValue & 1 != 0 {
+            let leaf = node.onlyChildValue
             free(node.raw)
             return .replace(leaf)
         }
@@ -230,7 +235,7 @@ enum RouteTrie<Key: RouteKey> {
     private static func forEachNode(below value: UInt, leaf: (UInt32) -> Void, _ body: (RouteTrieNode) -> Void) {
         if value & 1 != 0 { leaf(UInt32(truncatingIfNeeded: value >> 1)); return }
         guard let node = RouteTrieNode(value: value) else { return }
-        for rank in 0..<node.childCount { forEachNode(below: node.childValue(rank), leaf: leaf, body) }
+        node.forEachChildValue { forEachNode(below: $0, leaf: leaf, body) }
         body(node)
     }
 }

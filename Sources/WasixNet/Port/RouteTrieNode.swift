@@ -21,21 +21,40 @@ import CWasixNetSystem
 /// child slots (8 bytes each) from 120 and the record indices (4 bytes each) after them. The
 /// counts spare a lookup all but one popcount per node (the build's baseline x86-64 has no
 /// popcount instruction).
+///
+/// Dense nodes: a node with at least `denseChildren` children (the top levels of a big table)
+/// has a slot for each of the 256 bytes, 0 where there is no child, so that a lookup loads the
+/// slot at once, without the child bitmap or a popcount: one dependent load per level instead of
+/// two. A node's value (what a slot or the root holds) says so in bit 1 (`denseTag`), so that a
+/// reader knows where the slot is before it has read anything of the node. Whether a node is
+/// dense follows from its child count alone, so the shape still depends only on what is held.
 struct RouteTrieNode {
     let raw: UnsafeMutableRawPointer
 
     static let headerSize = 120
     static let childBitmapOffset = 64
+    /// Past three quarters of the bytes, 256 slots cost little more than the compact ones.
+    static let denseChildren = 192
+    static let denseTag: UInt = 2
 
     @inline(__always) init(_ raw: UnsafeMutableRawPointer) { self.raw = raw }
 
+    /// The node a non-zero, non-leaf value names (the reader's: no check).
+    @inline(__always)
+    init(nodeValue value: UInt) { raw = UnsafeMutableRawPointer(bitPattern: value & ~Self.denseTag).unsafelyUnwrapped }
+
     @inline(__always)
     init?(value: UInt) {
-        guard value & 1 == 0, let raw = UnsafeMutableRawPointer(bitPattern: value) else { return nil }
+        guard value & 1 == 0, let raw = UnsafeMutableRawPointer(bitPattern: value & ~Self.denseTag) else { return nil }
         self.raw = raw
     }
 
-    var value: UInt { UInt(bitPattern: raw) }
+    var value: UInt { UInt(bitPattern: raw) | (isDense ? Self.denseTag : 0) }
+
+    var isDense: Bool { childCount >= Self.denseChildren }
+
+    /// Slots held: 256 in a dense node, one per child otherwise.
+    var slotCount: Int { isDense ? 256 : childCount }
 
     // MARK: Reading
 
@@ -66,13 +85,21 @@ struct RouteTrieNode {
         return Int(raw.load(fromByteOffset: 100 &+ word, as: UInt8.self)) &+ below.nonzeroBitCount
     }
 
-    /// The slot of child `rank` (read with acquire: the writer replaces it in place).
+    /// The slot of child `rank` of a compact node, or of byte `rank` of a dense one (read with
+    /// acquire: the writer replaces it in place).
     @inline(__always)
     func childSlot(_ rank: Int) -> UnsafeMutableRawPointer { raw + (Self.headerSize &+ 8 &* rank) }
 
+    /// The slot of byte `byte`'s child, which exists (the writer's).
+    func slot(forByte byte: Int) -> UnsafeMutableRawPointer { childSlot(isDense ? byte : childRank(byte)) }
+
+    func childValue(forByte byte: Int) -> UInt { slot(forByte: byte).load(as: UInt.self) }
+
     @inline(__always)
     func recordIndex(_ rank: Int) -> UInt32 {
-        raw.load(fromByteOffset: Self.headerSize &+ 8 &* childCount &+ 4 &* rank, as: UInt32.self)
+        let slots = Int(raw.load(fromByteOffset: 96, as: UInt16.self))
+        let slotBytes = slots >= Self.denseChildren ? 8 &* 256 : 8 &* slots
+        return raw.load(fromByteOffset: Self.headerSize &+ slotBytes &+ 4 &* rank, as: UInt32.self)
     }
 
     /// The prefix index of a prefix that ends `bits` bits into byte `byte` (0...8).
@@ -88,10 +115,7 @@ struct RouteTrieNode {
         if prefixWord(2 &+ seven &>> 6) & (1 &<< UInt64(seven & 63)) != 0 { return 128 &+ seven }
         let six = byte &>> 2
         if prefixWord(1) & (1 &<< UInt64(six)) != 0 { return 64 &+ six }
-        let b = UInt64(byte)
-        let ancestors: UInt64 = 1 << 1 | 1 &<< (2 &+ b &>> 7) | 1 &<< (4 &+ b &>> 6) | 1 &<< (8 &+ b &>> 5)
-            | 1 &<< (16 &+ b &>> 4) | 1 &<< (32 &+ b &>> 3)
-        let hits = prefixWord(0) & ancestors
+        let hits = prefixWord(0) & CWasixNetSystem_route_trie_ancestor_bits(UInt32(truncatingIfNeeded: byte))
         return hits == 0 ? 0 : 63 &- hits.leadingZeroBitCount
     }
 
@@ -107,7 +131,7 @@ struct RouteTrieNode {
         node.setBit(word: index &>> 6, bit: index & 63, id != nil)
         node.finishHeader()
         if let old {
-            node.childSlot(0).copyMemory(from: old.childSlot(0), byteCount: 8 * children)
+            node.childSlot(0).copyMemory(from: old.childSlot(0), byteCount: 8 * old.slotCount)
         }
         let rank = old?.prefixRank(index) ?? 0
         let target = node.recordIndices
@@ -131,28 +155,46 @@ struct RouteTrieNode {
         let node = allocate(children: children, prefixes: prefixes, bitmapsFrom: old)
         node.setBit(word: 8 &+ byte &>> 6, bit: byte & 63, value != nil)
         node.finishHeader()
-        let rank = old?.childRank(byte) ?? 0
+        if node.isDense { node.childSlot(0).initializeMemory(as: UInt.self, repeating: 0, count: 256) }
         var write = 0
-        for read in 0..<oldChildren {
-            if read == rank, let value { node.childSlot(write).storeBytes(of: value, as: UInt.self); write += 1 }
-            if read == rank && had { continue }  // replaced or taken out
-            node.childSlot(write).storeBytes(of: old!.childValue(read), as: UInt.self)
-            write += 1
+        // Every child the new node has, in byte order (its bitmap is final): the old values, and
+        // `value` at `byte`.
+        for word in 0..<4 {
+            var bits = node.childWord(word)
+            while bits != 0 {
+                let child = 64 * word + bits.trailingZeroBitCount
+                bits &= bits - 1
+                let childValue = child == byte ? value! : old!.childValue(forByte: child)
+                node.childSlot(node.isDense ? child : write).storeBytes(of: childValue, as: UInt.self)
+                write += 1
+            }
         }
-        if !had, let value, rank == oldChildren { node.childSlot(write).storeBytes(of: value, as: UInt.self) }
         if prefixes > 0, let old {
-            UnsafeMutableRawPointer(node.recordIndices.baseAddress!).copyMemory(from: old.raw + headerSize + 8 * oldChildren, byteCount: 4 * prefixes)
+            UnsafeMutableRawPointer(node.recordIndices.baseAddress!).copyMemory(from: old.raw + headerSize + 8 * old.slotCount,
+                                                                               byteCount: 4 * prefixes)
         }
         return node
     }
 
-    /// The children's values (the writer's view: it alone stores them).
-    func childValue(_ rank: Int) -> UInt { childSlot(rank).load(as: UInt.self) }
+    /// The children's values in byte order (the writer's view: it alone stores them).
+    func forEachChildValue(_ body: (UInt) -> Void) {
+        for word in 0..<4 {
+            var bits = childWord(word)
+            while bits != 0 {
+                body(childValue(forByte: 64 * word + bits.trailingZeroBitCount))
+                bits &= bits - 1
+            }
+        }
+    }
+
+    /// The value of the only child of a node that has one.
+    var onlyChildValue: UInt { childSlot(0).load(as: UInt.self) }
 
     var isEmpty: Bool { childCount == 0 && prefixCount == 0 }
 
     private static func allocate(children: Int, prefixes: Int, bitmapsFrom old: RouteTrieNode?) -> RouteTrieNode {
-        let node = RouteTrieNode(allocateBlock(headerSize + 8 * children + 4 * prefixes))
+        let slots = children >= denseChildren ? 256 : children
+        let node = RouteTrieNode(allocateBlock(headerSize + 8 * slots + 4 * prefixes))
         if let old {
             node.raw.copyMemory(from: old.raw, byteCount: 96)
         } else {
@@ -184,7 +226,7 @@ struct RouteTrieNode {
     }
 
     private var recordIndices: UnsafeMutableBufferPointer<UInt32> {
-        UnsafeMutableBufferPointer(start: (raw + Self.headerSize + 8 * childCount).assumingMemoryBound(to: UInt32.self),
+        UnsafeMutableBufferPointer(start: (raw + Self.headerSize + 8 * slotCount).assumingMemoryBound(to: UInt32.self),
                                    count: prefixCount)
     }
 }
