@@ -214,16 +214,19 @@ public final class Port: Sendable {
         }
     }
 
-    /// A large table's answer as one write left it: one that no write of several prefixes ran
-    /// through (a seqlock's reader on `WriteCounts.severalPrefixes`). If such writes keep overlapping,
-    /// the last attempt is made under the lock, the one case in which a lookup waits for a writer.
+    /// A large table's answer as one state of it: a lookup that no more than one write ran through,
+    /// and not a write of several prefixes (a seqlock's reader on `writes`). Why one write is the
+    /// limit: each write of one prefix takes effect at one store, but a lookup that starts on an
+    /// old path (a node a later write copied) and meets a store of the write after it, in a node
+    /// both paths share, would see the second write without the first. If writes keep coming, the
+    /// last attempt is made under the lock, the one case in which a lookup waits for a writer.
+    @inline(__always)
     private func wholeMatch(in large: RouteTable.Reader, for address: IPAddress) -> Route? {
         for _ in 0..<Self.lockFreeAttempts {
-            let before = WriteCounts(writes.load(ordering: .acquiring)).severalPrefixes
-            guard before & 1 == 0 else { continue }
+            let before = WriteCounts(writes.load(ordering: .acquiring))
             let answer = large.longestMatch(for: address)
             atomicMemoryFence(ordering: .acquiring)
-            if WriteCounts(writes.load(ordering: .relaxed)).severalPrefixes == before { return answer }
+            if before.seeOneState(until: WriteCounts(writes.load(ordering: .relaxed))) { return answer }
         }
         return state.withLock { $0.routes.longestMatchInPlace(for: address) }
     }
@@ -253,8 +256,8 @@ public final class Port: Sendable {
 
     /// How often a list of a large table is tried without the lock before it takes it.
     private static let listAttempts = 8
-    /// How often a lookup in a large table meets a write of several prefixes before it takes the
-    /// lock (each meeting is a few loads: this is a short spin, the write a few microseconds).
+    /// How often a lookup in a large table meets more writes than it may before it takes the lock
+    /// (each meeting is a few loads: this is a short spin, a write a microsecond or more).
     private static let lockFreeAttempts = 256
 
     /// Writes begun and ended so far (odd: one is under way): the table's version, for tests.
@@ -414,5 +417,13 @@ struct WriteCounts {
     mutating func step(several: Bool) {
         all &+= 1
         if several { severalPrefixes &+= 1 }
+    }
+
+    /// Whether a lookup of a large table that read these counts before it and `after` after it
+    /// saw one state of the table: no write of several prefixes ran through it, and at most one
+    /// write did (each of those takes effect at one store). From an even count two steps are one
+    /// whole write; from an odd one (a write under way) one step ends it.
+    func seeOneState(until after: WriteCounts) -> Bool {
+        severalPrefixes & 1 == 0 && after.severalPrefixes == severalPrefixes && after.all &- all <= 2 &- (all & 1)
     }
 }

@@ -46,7 +46,14 @@ enum RouteTrie<Key: RouteKey> {
     /// The record index of the longest prefix covering `key`, or 0.
     @inline(__always)
     static func lookup(_ key: Key, header: UnsafeMutableRawPointer) -> UInt32 {
-        var value = RawAtomic.loadWord(rootSlot(header))
+        lookup(key, header: header, root: RawAtomic.loadWord(rootSlot(header)))
+    }
+
+    /// The same walk from a root value read earlier (what a lookup holds if it is stopped after
+    /// its first load: the tests show what it can then see, LookupConsistencyTests).
+    @inline(__always)
+    static func lookup(_ key: Key, header: UnsafeMutableRawPointer, root: UInt) -> UInt32 {
+        var value = root
         guard value != 0 else { return 0 }
         var node = RouteTrieNode(nodeValue: value)
         var best = node, bestIndex = 0, depth = 0
