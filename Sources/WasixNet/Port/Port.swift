@@ -116,7 +116,9 @@ public final class Port: Sendable {
     public func removeRoutes(to address: TaggedAddress) -> WasixErrno {
         guard let ip = address.ipAddress?.ip else { return .inval }
         let now = clock()
-        return withState(at: now, changingSeveralPrefixes: true) { $0.routes.removeRoutes(to: ip) == 0 ? .noent : .success }
+        return withState(at: now) { state, changingSeveralPrefixes in
+            state.routes.removeRoutes(to: ip, beforeSeveral: changingSeveralPrefixes) == 0 ? .noent : .success
+        }
     }
 
     public func clearRoutes() -> WasixErrno {
@@ -291,7 +293,8 @@ public final class Port: Sendable {
     }
 
     public func clearAddresses() -> WasixErrno {
-        withState(at: nil, changingSeveralPrefixes: true) { state in
+        withState(at: nil) { state, changingSeveralPrefixes in
+            if state.addresses.count > 1 { changingSeveralPrefixes() }
             for address in state.addresses { state.routes.removeOnLink(address.network) }
             state.addresses.removeAll()
         }
@@ -325,21 +328,33 @@ public final class Port: Sendable {
 
     /// Runs `body` on the state with the lock held, after dropping what expired by `now` (nil:
     /// the body does not depend on lifetimes), then publishes the result to readers: a write.
-    /// `changingSeveralPrefixes`: the body may change more than one prefix (expiries due count too).
-    private func withState<Result>(at now: UInt64?, changingSeveralPrefixes: Bool = false,
-                                   _ body: (inout State) -> Result) -> Result {
+    private func withState<Result>(at now: UInt64?, _ body: (inout State) -> Result) -> Result {
+        withState(at: now) { state, _ in body(&state) }
+    }
+
+    /// The same for a body that may change several prefixes in one write: it calls its second
+    /// argument before its first change when it is about to (expiries due are announced here).
+    private func withState<Result>(at now: UInt64?, _ body: (inout State, _ changingSeveralPrefixes: () -> Void) -> Result) -> Result {
         state.withLock { state in
-            let expiring = now.map { now in state.routes.nextExpiry.map { $0 <= now } ?? false } ?? false
-            // Only a large table changes in place; the short array is replaced whole, by `publish`.
-            let several = (changingSeveralPrefixes || expiring) && !state.routes.isCompact
             var counts = WriteCounts(writes.load(ordering: .relaxed))
-            counts.step(several: several)
+            counts.begin()
             writes.store(counts.word, ordering: .relaxed)
-            atomicMemoryFence(ordering: .releasing)  // the odd counts before any change (a seqlock's writer)
-            if expiring, let now { state.routes.expireRoutes(at: now) }
-            let result = body(&state)
+            atomicMemoryFence(ordering: .releasing)  // the odd count before any change (a seqlock's writer)
+            // Only a large table changes in place; the short array is replaced whole, by `publish`.
+            let isLarge = !state.routes.isCompact
+            func announce() {
+                guard isLarge && !counts.isChangingSeveralPrefixes else { return }
+                counts.beginSeveralPrefixes()
+                writes.store(counts.word, ordering: .relaxed)
+                atomicMemoryFence(ordering: .releasing)
+            }
+            if let now, let next = state.routes.nextExpiry, next <= now {
+                announce()
+                state.routes.expireRoutes(at: now)
+            }
+            let result = body(&state, announce)
             publish(state)
-            counts.step(several: several)
+            counts.end()
             writes.store(counts.word, ordering: .releasing)
             return result
         }
@@ -401,7 +416,7 @@ public struct MACAddress: Hashable, Sendable {
 
 /// A port's two write sequences, 32 bits each: every write steps `all` to odd when it begins and
 /// to even when it ends; a write that changes several prefixes of a large table steps
-/// `severalPrefixes` the same way. (Wrapping after 2^31 writes is harmless: a reader compares
+/// `severalPrefixes` to odd before its first change and to even when it ends. (Wrapping after 2^31 writes is harmless: a reader compares
 /// values from one short read, not counts.)
 struct WriteCounts {
     private(set) var all: UInt32
@@ -414,9 +429,17 @@ struct WriteCounts {
 
     var word: UInt64 { UInt64(severalPrefixes) << 32 | UInt64(all) }
 
-    mutating func step(several: Bool) {
+    /// A write of several prefixes is under way.
+    var isChangingSeveralPrefixes: Bool { severalPrefixes & 1 != 0 }
+
+    mutating func begin() { all &+= 1 }
+
+    /// Within a write begun: it is about to change several prefixes.
+    mutating func beginSeveralPrefixes() { severalPrefixes &+= 1 }
+
+    mutating func end() {
         all &+= 1
-        if several { severalPrefixes &+= 1 }
+        if isChangingSeveralPrefixes { severalPrefixes &+= 1 }
     }
 
     /// Whether a lookup of a large table that read these counts before it and `after` after it

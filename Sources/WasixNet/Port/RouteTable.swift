@@ -181,15 +181,20 @@ public struct RouteTable {
 
     /// Removes every route whose destination address is `address`, whatever its prefix length;
     /// returns how many went.
-    public mutating func removeRoutes(to address: IPAddress) -> Int {
-        var removed = 0
+    public mutating func removeRoutes(to address: IPAddress) -> Int { removeRoutes(to: address, beforeSeveral: {}) }
+
+    /// The same, calling `beforeSeveral` before it changes anything when it is about to remove more
+    /// than one route (each removal is its own store, which the owner may need to announce).
+    public mutating func removeRoutes(to address: IPAddress, beforeSeveral: () -> Void) -> Int {
+        var found: [RouteID] = []
         for length in 0...address.family.width {
             let network = Network(address, prefixLength: UInt8(length))
             guard network.address == address, let id = routeID(for: network) else { continue }
-            removeRoute(id)
-            removed += 1
+            found.append(id)
         }
-        return removed
+        if found.count > 1 { beforeSeveral() }
+        for id in found { removeRoute(id) }
+        return found.count
     }
 
     /// Removes every route, keeping the own prefixes.

@@ -80,9 +80,11 @@ struct SizedRouteTable {
         return compact.setDefaultRoute(via: router, maxRoutes: maxRoutes)
     }
 
-    mutating func removeRoutes(to address: IPAddress) -> Int {
+    /// Removes every route to `address`; `beforeSeveral` runs first when a large table is about to
+    /// lose more than one (the short array is replaced whole: nothing to announce).
+    mutating func removeRoutes(to address: IPAddress, beforeSeveral: () -> Void = {}) -> Int {
         defer { settleForm() }
-        if let large { defer { handOverRetired() }; return large.pointee.removeRoutes(to: address) }
+        if let large { defer { handOverRetired() }; return large.pointee.removeRoutes(to: address, beforeSeveral: beforeSeveral) }
         return compact.removeRoutes(to: address)
     }
 
