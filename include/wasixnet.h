@@ -350,8 +350,9 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  * §4.8 Memory [port.memory]
  * A port's memory follows its table. While its routes and own prefixes number at most 16 they
  * live in one short array; past 16 the port moves them into a bitmap trie (one byte of the
- * address a level, each node's prefixes and children packed behind bitmaps, about 34 bytes a
- * route with its record at a million IPv4 routes), and back into the array at 8. An empty port
+ * address a level, each node's prefixes and children packed behind bitmaps, about 30 bytes a
+ * route with its record at a million IPv4 routes, an IPv4 router being stored once per table
+ * however many routes go through it), and back into the array at 8. An empty port
  * costs under 256 bytes, a typical guest's port (an own IPv4 address, the gateway, three more
  * IPv4 routes, two IPv6 routes) under 1 KiB, both measured as resident memory per port with
  * 20,000 live ports (`make bench`); what routes and addresses held is returned when they go

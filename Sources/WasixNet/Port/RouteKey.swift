@@ -5,8 +5,11 @@ protocol RouteKey: FixedWidthInteger & UnsignedInteger {
     static var family: IPAddress.Family { get }
     /// 0 for IPv4, 1 for IPv6: the family's slots in the table's shared header.
     static var familyIndex: Int { get }
-    /// Bytes per record: destination, router, the list link, the writer's back link, length and flags.
+    /// Bytes per record: destination, router (IPv6) or next-hop index (IPv4), the list link, the
+    /// writer's back link, length and flags.
     static var recordStride: Int { get }
+    /// Whether the router sits in the record (IPv6) or in the table's next hops (IPv4, `NextHops`).
+    static var routerInRecord: Bool { get }
     /// Where in a record the list link (`next`, an atomic UInt32) and the length-and-flags word sit.
     static var nextOffset: Int { get }
     static var previousOffset: Int { get }
@@ -34,11 +37,13 @@ extension RouteKey {
 extension UInt32: RouteKey {
     static var family: IPAddress.Family { .v4 }
     static var familyIndex: Int { 0 }
-    // destination 0, router 4, next 8, previous 12, length and flags 16: 20 bytes.
-    static var recordStride: Int { 20 }
-    static var nextOffset: Int { 8 }
-    static var previousOffset: Int { 12 }
-    static var lengthOffset: Int { 16 }
+    // destination 0, next 4, previous 8, then one word at 12: length (byte 0), flags (byte 1) and
+    // the next-hop index (bytes 2-3; `NextHops`): 16 bytes, the router kept once per table.
+    static var recordStride: Int { 16 }
+    static var routerInRecord: Bool { false }
+    static var nextOffset: Int { 4 }
+    static var previousOffset: Int { 8 }
+    static var lengthOffset: Int { 12 }
     @inline(__always)
     static func loadAddress(_ address: UnsafeMutableRawPointer) -> UInt32 { address.load(as: UInt32.self) }
     static func storeAddress(_ value: UInt32, _ address: UnsafeMutableRawPointer) { address.storeBytes(of: value, as: UInt32.self) }
@@ -51,6 +56,7 @@ extension UInt128: RouteKey {
     // 32, previous 36, length and flags 40: 44 bytes, no padding (4-byte alignment is all the
     // atomic link needs, and 4 bytes a route is what keeps a 100k table under 64 B a route).
     static var recordStride: Int { 44 }
+    static var routerInRecord: Bool { true }
     static var nextOffset: Int { 32 }
     static var previousOffset: Int { 36 }
     static var lengthOffset: Int { 40 }

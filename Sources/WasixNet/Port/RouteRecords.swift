@@ -84,9 +84,20 @@ enum RouteRecords {
     @inline(__always)
     static func destination<Key: RouteKey>(_ record: UnsafeMutableRawPointer, _: Key.Type) -> Key { Key.loadAddress(record) }
 
+    /// The router of a record flagged `.router`: in the record (IPv6), else in its next-hop slot,
+    /// or (index 0: every slot was in use when it was added) in its extras block.
     @inline(__always)
-    static func router<Key: RouteKey>(_ record: UnsafeMutableRawPointer, _: Key.Type) -> Key {
-        Key.loadAddress(record + Key.bitWidth / 8)
+    static func router<Key: RouteKey>(_ header: UnsafeMutableRawPointer, _ record: UnsafeMutableRawPointer, _ key: Key.Type,
+                                      _ extras: RouteExtras) -> Key {
+        if Key.routerInRecord { return Key.loadAddress(record + Key.bitWidth / 8) }
+        let hop = nextHop(record, key)
+        return Key(truncatingIfNeeded: hop != 0 ? NextHops.router(header, hop) : extras.fallbackRouter)
+    }
+
+    /// The record's next-hop index (`NextHops`; 0: none, and always 0 for IPv6).
+    @inline(__always)
+    static func nextHop<Key: RouteKey>(_ record: UnsafeMutableRawPointer, _: Key.Type) -> UInt32 {
+        record.load(fromByteOffset: Key.lengthOffset, as: UInt32.self) >> 16
     }
 
     @inline(__always)
@@ -96,7 +107,7 @@ enum RouteRecords {
 
     @inline(__always)
     static func flags<Key: RouteKey>(_ record: UnsafeMutableRawPointer, _: Key.Type) -> RecordFlags {
-        RecordFlags(rawValue: record.load(fromByteOffset: Key.lengthOffset, as: UInt32.self) >> 8)
+        RecordFlags(rawValue: record.load(fromByteOffset: Key.lengthOffset, as: UInt32.self) >> 8 & 0xff)
     }
 
     @inline(__always)
@@ -115,23 +126,26 @@ enum RouteRecords {
                                             flowInfo: extras.destinationFlowInfo, scopeID: extras.destinationScopeID),
                               prefixLength: UInt8(prefixLength(record, key))),
             router: flags.contains(.router)
-                ? ScopedAddress(IPAddress(family: family, bits: UInt128(router(record, key))),
+                ? ScopedAddress(IPAddress(family: family, bits: UInt128(router(header, record, key, extras))),
                                 flowInfo: extras.routerFlowInfo, scopeID: extras.routerScopeID)
                 : nil,
             preferredUntil: extras.preferredUntil, expiresAt: extras.expiresAt)
     }
 }
 
-/// What few records have — lifetimes, IPv6 flow infos and scope ids — kept in a 40-byte block of
-/// its own (written once, before the record is published): preferred_until at 0, expires_at at 8,
-/// the destination's flow info and scope id at 16 and 20, the router's at 24 and 28, and which
-/// timestamps are present at 32 (bit 0 preferred_until, bit 1 expires_at).
+/// What few records have — lifetimes, IPv6 flow infos and scope ids, an IPv4 router that found
+/// no next-hop slot — kept in a 40-byte block of its own (written once, before the record is
+/// published): preferred_until at 0, expires_at at 8, the destination's flow info and scope id at
+/// 16 and 20, the router's at 24 and 28, which timestamps are present at 32 (bit 0
+/// preferred_until, bit 1 expires_at), and the IPv4 router at 36 (`NextHops`: only when its
+/// record's next-hop index is 0).
 struct RouteExtras {
     static let size = 40
     var preferredUntil: UInt64?
     var expiresAt: UInt64?
     var destinationFlowInfo: UInt32 = 0, destinationScopeID: UInt32 = 0
     var routerFlowInfo: UInt32 = 0, routerScopeID: UInt32 = 0
+    var fallbackRouter: UInt32 = 0
 
     init() {}
 
@@ -144,6 +158,7 @@ struct RouteExtras {
         destinationScopeID = block.load(fromByteOffset: 20, as: UInt32.self)
         routerFlowInfo = block.load(fromByteOffset: 24, as: UInt32.self)
         routerScopeID = block.load(fromByteOffset: 28, as: UInt32.self)
+        fallbackRouter = block.load(fromByteOffset: 36, as: UInt32.self)
     }
 
     /// Of `route`, what goes beside its record (IPv4 has no flow info or scope id to keep).
@@ -160,7 +175,7 @@ struct RouteExtras {
 
     var isEmpty: Bool {
         preferredUntil == nil && expiresAt == nil && destinationFlowInfo == 0 && destinationScopeID == 0
-            && routerFlowInfo == 0 && routerScopeID == 0
+            && routerFlowInfo == 0 && routerScopeID == 0 && fallbackRouter == 0
     }
 
     func allocateBlock() -> UnsafeMutableRawPointer {
@@ -173,7 +188,7 @@ struct RouteExtras {
         block.storeBytes(of: routerScopeID, toByteOffset: 28, as: UInt32.self)
         let present: UInt32 = (preferredUntil != nil ? 1 : 0) | (expiresAt != nil ? 2 : 0)
         block.storeBytes(of: present, toByteOffset: 32, as: UInt32.self)
-        block.storeBytes(of: UInt32(0), toByteOffset: 36, as: UInt32.self)
+        block.storeBytes(of: fallbackRouter, toByteOffset: 36, as: UInt32.self)
         return block
     }
 }

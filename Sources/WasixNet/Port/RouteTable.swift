@@ -10,11 +10,11 @@ import CWasixNetSystem
 /// frees it once no reader can still see it (`freeRetiredNow` when there are no other readers).
 ///
 /// Storage: per family a trie of byte-stride nodes (`RouteTrie`, `RouteTrieNode`) whose entries
-/// are record indices, and records in chunks that never move (`RouteRecords`: 20 bytes an IPv4
-/// route, 44 an IPv6 one), with what few routes have (lifetimes, IPv6 flow info and scope ids) in
-/// blocks beside them (`RouteExtras`). A route and an own prefix may share a prefix: the trie then
-/// names the route (it wins, [port.lookup]), and the own prefix's record waits in `onLink` until
-/// the route goes. Insertion order is a list through the records' `next` links.
+/// are record indices, and records in chunks that never move (`RouteRecords`: 16 bytes an IPv4
+/// route, its router stored once per table in `NextHops`; 44 an IPv6 one), with what few routes
+/// have (lifetimes, IPv6 flow info and scope ids) in blocks beside them (`RouteExtras`). A route
+/// and an own prefix may share a prefix: the trie then names the route (it wins, [port.lookup]),
+/// and the own prefix's record waits in `onLink` until the route goes. Insertion order is a list through the records' `next` links.
 ///
 /// It enforces what a table must (a prefix is routed once; the limit) and leaves the guest-facing
 /// rules to `Port`, which validates first. Time is given by the caller: `expireRoutes(at:)` drops
@@ -54,6 +54,8 @@ public struct RouteTable {
     private var freedIDs: [RouteID] = []
     private var awaitingGrace: [(id: RouteID, epoch: UInt)] = []
     private var lastRoute = RouteID.none
+    /// The IPv4 routers' next-hop indices (`NextHops`).
+    private var nextHops4 = NextHopInterner()
     private var onLink: [Network: OnLinkEntry] = [:]
     private var expiries = ExpiryQueue()
     private var routesWithExpiry = 0
@@ -138,8 +140,8 @@ public struct RouteTable {
         let existing = RouteTrie<Key>.find(key, length: length, header: header)
         if existing != 0 && isRoute(RouteID(Key.family, existing)) { return .exist }
         guard routeCount < maxRoutes else { return .nomem }
-        let extras = RouteExtras(route)
-        let index = allocateRecord(key, router: route.router.map { Key.key($0.ip) }, length: length, isRoute: true, extras: extras)
+        var extras = RouteExtras(route)
+        let index = allocateRecord(key, router: route.router.map { Key.key($0.ip) }, length: length, isRoute: true, extras: &extras)
         let id = RouteID(Key.family, index)
         link(id)
         setRouteCount(routeCount + 1)
@@ -164,8 +166,8 @@ public struct RouteTable {
         let existing = RouteTrie<Key>.find(0, length: 0, header: header)
         let old = RouteID(Key.family, existing)
         guard existing != 0, isRoute(old) else { return addRoute(replacement) }
-        let extras = RouteExtras(replacement)
-        let index = allocateRecord(Key(0), router: Key.key(router.ip), length: 0, isRoute: true, extras: extras)
+        var extras = RouteExtras(replacement)
+        let index = allocateRecord(Key(0), router: Key.key(router.ip), length: 0, isRoute: true, extras: &extras)
         let id = RouteID(Key.family, index)
         // The new record takes the old one's place in the list, then in the trie.
         let previous = previous(of: old), next = reader.next(of: old)
@@ -237,7 +239,8 @@ public struct RouteTable {
 
     private mutating func addOnLink<Key: RouteKey>(_ network: Network, references: UInt32, _: Key.Type) {
         let key = Key.key(network.address), length = Int(network.prefixLength)
-        let index = allocateRecord(key, router: nil, length: length, isRoute: false, extras: RouteExtras())
+        var extras = RouteExtras()
+        let index = allocateRecord(key, router: nil, length: length, isRoute: false, extras: &extras)
         onLink[network] = OnLinkEntry(id: RouteID(Key.family, index), references: references)
         onLinkCount += 1
         // A route to the same prefix wins (wasixnet.h [port.lookup]): the trie keeps naming it.
@@ -280,6 +283,8 @@ public struct RouteTable {
         blocks.retired.removeAll(keepingCapacity: true)
         guard !freedIDs.isEmpty else { return }
         let epoch = ReadSection.epoch
+        // A next-hop index is freed only with a record naming it: it waits as long as the record.
+        nextHops4.startWait(epoch: epoch)
         for id in freedIDs { awaitingGrace.append((id, epoch)) }
         freedIDs.removeAll(keepingCapacity: true)
     }
@@ -288,6 +293,7 @@ public struct RouteTable {
     public mutating func reuseIDsPastTheirWait() {
         guard !awaitingGrace.isEmpty else { return }
         let epoch = ReadSection.epoch
+        nextHops4.reusePastTheirWait(now: epoch)
         let ready = awaitingGrace.prefix { ReadSection.isOver(sinceEpoch: $0.epoch, now: epoch) }.count
         guard ready > 0 else { return }
         for (id, _) in awaitingGrace[..<ready] {
@@ -305,6 +311,7 @@ public struct RouteTable {
         }
         freedIDs.removeAll(keepingCapacity: true)
         awaitingGrace.removeAll(keepingCapacity: true)
+        nextHops4.reuseAllNow()
     }
 
     /// Hands over every block the table owns (its header included), for when the whole table is
@@ -320,6 +327,7 @@ public struct RouteTable {
         for block in retired { body(block) }
         RouteTrie<UInt32>.forEachNode(header: header) { body($0.raw) }
         RouteTrie<UInt128>.forEachNode(header: header) { body($0.raw) }
+        NextHops.handOverAll(header: header, body)
         for familyIndex in 0..<2 {
             for chunk in 0..<RouteTableHeader.directorySlots {
                 let slot = header + RouteTableHeader.directoryOffset(familyIndex) + 8 * chunk
@@ -341,7 +349,7 @@ public struct RouteTable {
     // MARK: Records
 
     private mutating func allocateRecord<Key: RouteKey>(_ destination: Key, router: Key?, length: Int, isRoute: Bool,
-                                                       extras: RouteExtras) -> UInt32 {
+                                                       extras: inout RouteExtras) -> UInt32 {
         let index: UInt32
         if Key.family == .v4 {
             if let reused = freeIndices4.popLast() { index = reused } else { index = nextIndex4; nextIndex4 += 1 }
@@ -358,7 +366,15 @@ public struct RouteTable {
         }
         let record = RouteRecords.record(header, Key.self, index)
         var flags: RecordFlags = isRoute ? .route : []
-        if router != nil { flags.insert(.router) }
+        var hop: UInt16 = 0
+        if let router {
+            flags.insert(.router)
+            if !Key.routerInRecord {
+                // Past the next hops' capacity, the router goes in the extras block instead.
+                hop = nextHops4.intern(UInt32(truncatingIfNeeded: router), header: header)
+                if hop == 0 { extras.fallbackRouter = UInt32(truncatingIfNeeded: router) }
+            }
+        }
         if !extras.isEmpty {
             flags.insert(.extras)
             let base = UnsafeMutableRawPointer(bitPattern: RawAtomic.loadWord(directorySlot))!
@@ -369,15 +385,21 @@ public struct RouteTable {
             RawAtomic.storeWord(UInt(bitPattern: extras.allocateBlock()), RouteRecords.extrasSlot(header, Key.self, index)!)
         }
         Key.storeAddress(destination, record)
-        Key.storeAddress(router ?? 0, record + Key.bitWidth / 8)
+        if Key.routerInRecord { Key.storeAddress(router ?? 0, record + Key.bitWidth / 8) }
         RawAtomic.store32(0, record + Key.nextOffset)
         record.storeBytes(of: 0, toByteOffset: Key.previousOffset, as: UInt32.self)
-        record.storeBytes(of: UInt32(length) | flags.rawValue << 8, toByteOffset: Key.lengthOffset, as: UInt32.self)
+        record.storeBytes(of: UInt32(length) | flags.rawValue << 8 | UInt32(hop) << 16, toByteOffset: Key.lengthOffset,
+                          as: UInt32.self)
         return index
     }
 
-    /// Retires record `id` (and its extras): its index waits for a grace period before reuse.
+    /// Retires record `id` (and its extras, and its claim on a next hop): its index waits for a
+    /// grace period before reuse.
     private mutating func freeRecord(_ id: RouteID) {
+        if id.family == .v4 {
+            let hop = RouteRecords.nextHop(recordAddress(id), UInt32.self)
+            if hop != 0 { nextHops4.release(UInt16(hop), header: header) }
+        }
         if flags(of: id).contains(.extras) {
             let slot = id.family == .v4 ? RouteRecords.extrasSlot(header, UInt32.self, id.index)!
                 : RouteRecords.extrasSlot(header, UInt128.self, id.index)!

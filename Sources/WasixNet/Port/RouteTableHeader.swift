@@ -8,9 +8,10 @@ import CWasixNetSystem
 /// Layout (bytes): the IPv4 trie's root node (0: none) at 0 and the IPv6 one at 8; the first
 /// route in insertion order (a `RouteID`, 0: none) at 16; the route count at 24; the route limit
 /// at 32 (never changes); then per family a directory of 32 record-chunk pointers (`RouteRecords`)
-/// at 64 and 320.
+/// at 64 and 320; then the directory of the IPv4 next-hop chunks (`NextHops`, 13 slots) at 576.
 enum RouteTableHeader {
-    static let size = 576
+    static let size = 680
+    static let nextHopDirectoryOffset = 576
     static let firstRouteOffset = 16
     static let routeCountOffset = 24
     static let maxRoutesOffset = 32
