@@ -79,9 +79,6 @@ struct CompactRouteTable {
     @inline(never)
     mutating func longestMatchInPlace(for address: IPAddress) -> Route? { longestMatch(for: address) }
 
-    @inline(never)
-    mutating func reaches(_ address: IPAddress) -> Bool { matchIndex(for: address) >= 0 }
-
     /// The same, on a table nobody changes any more: a port's published snapshot, read in place
     /// from its `let` (wasixnet.h [port.concurrency]).
     @inline(__always)

@@ -155,12 +155,12 @@ public final class Port: Sendable {
                 // A large table changes in place, one slot at a time, so a walk of it is whole
                 // only if no write ran meanwhile: the write count tells (a seqlock's reader).
                 for _ in 0..<Self.listAttempts {
-                    let before = WriteCounts(writes.load(ordering: .acquiring)).all
-                    guard before & 1 == 0 else { continue }
+                    let before = WriteCounts(writes.load(ordering: .acquiring))
+                    guard !before.isWriting else { continue }
                     (gathered, live) = ([], 0)
                     large.forEachRoute(visit)
                     atomicMemoryFence(ordering: .acquiring)
-                    if WriteCounts(writes.load(ordering: .relaxed)).all == before { return true }
+                    if before.sawNoWrite(until: WriteCounts(writes.load(ordering: .relaxed))) { return true }
                 }
                 return false
             }
@@ -429,6 +429,9 @@ struct WriteCounts {
 
     var word: UInt64 { UInt64(severalPrefixes) << 32 | UInt64(all) }
 
+    /// A write is under way.
+    var isWriting: Bool { all & 1 != 0 }
+
     /// A write of several prefixes is under way.
     var isChangingSeveralPrefixes: Bool { severalPrefixes & 1 != 0 }
 
@@ -441,6 +444,10 @@ struct WriteCounts {
         all &+= 1
         if isChangingSeveralPrefixes { severalPrefixes &+= 1 }
     }
+
+    /// Whether a walk that read these counts before it and `after` after it ran while no write
+    /// did (what a list of a large table needs: it reads many slots).
+    func sawNoWrite(until after: WriteCounts) -> Bool { !isWriting && after.all == all }
 
     /// Whether a lookup of a large table that read these counts before it and `after` after it
     /// saw one state of the table: no write of several prefixes ran through it, and at most one

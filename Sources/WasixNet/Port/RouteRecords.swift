@@ -29,7 +29,7 @@ struct RecordFlags: OptionSet {
 ///
 /// A record is written before its id is published (in the trie or the list) and never changed
 /// while reachable, except its list link `next` (atomic). A freed index is reused only after a
-/// grace period (`RouteTable.gracePeriodPassed`), when no reader can still hold it.
+/// grace period (`RouteTable.takeRetired`, then `reuseIDsPastTheirWait`), when no reader can still hold it.
 ///
 /// Each chunk starts with one word: the address of its extras array (0 until a record of the
 /// chunk has extras), one word per record pointing at that record's `RouteExtras` block.

@@ -92,9 +92,6 @@ public struct RouteTable {
     /// `longestMatch(for:)`, for callers holding the table inout.
     public mutating func longestMatchInPlace(for address: IPAddress) -> Route? { reader.longestMatch(for: address) }
 
-    /// Whether any route or own prefix leads to `address` (the per-datagram check).
-    public mutating func reaches(_ address: IPAddress) -> Bool { reader.reaches(address) }
-
     /// The own prefixes with how many own addresses lie in each, for a move to the other form.
     var onLinkPrefixes: [(network: Network, references: UInt32)] {
         onLink.map { ($0.key, $0.value.references) }

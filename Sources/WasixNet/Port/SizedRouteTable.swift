@@ -55,12 +55,6 @@ struct SizedRouteTable {
         return compact.longestMatchInPlace(for: address)
     }
 
-    @inline(__always)
-    mutating func reaches(_ address: IPAddress) -> Bool {
-        if let large { return large.pointee.reaches(address) }
-        return compact.reaches(address)
-    }
-
     /// Calls `body` with each route in insertion order until it returns false.
     func forEachRoute(_ body: (Route) -> Bool) {
         if let large { large.pointee.forEachRoute(body) } else { compact.forEachRoute(body) }
@@ -89,26 +83,16 @@ struct SizedRouteTable {
     }
 
     /// Removes every route. A large table is not emptied route by route where readers could watch
-    /// it go: the own prefixes are moved into a new table, which the port publishes with one store
-    /// (wasixnet.h [port.concurrency]), and the old one is retired whole.
+    /// it go: its own prefixes move into a new table (the short array, or a trie again if they are
+    /// more than it holds), which the port publishes with one store (wasixnet.h [port.concurrency]),
+    /// and the old one is retired whole.
     mutating func removeAllRoutes(maxRoutes: Int) {
         guard let large else { return compact.removeAllRoutes() }
-        let onLink = large.pointee.onLinkPrefixes
         var small = CompactRouteTable()
-        var table: RouteTable? = onLink.count > Self.compactLimit ? RouteTable(maxRoutes: maxRoutes) : nil
-        for (network, references) in onLink {
-            if table != nil { table!.addOnLink(network, references: references) } else { small.addOnLink(network, references: references) }
-        }
-        large.move().retireAll { ReadSection.retire(block: $0) }
-        large.deallocate()
-        if var table {
-            table.freeRetiredNow()  // not published yet: nobody can hold what it let go
-            let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
-            box.initialize(to: table)
-            (compact, self.large) = (CompactRouteTable(), box)
-        } else {
-            (compact, self.large) = (small, nil)
-        }
+        for (network, references) in large.pointee.onLinkPrefixes { small.addOnLink(network, references: references) }
+        retireLarge()
+        compact = small
+        settleForm(maxRoutes: maxRoutes)
     }
 
     mutating func expireRoutes(at now: UInt64) {
@@ -145,18 +129,25 @@ struct SizedRouteTable {
             var small = CompactRouteTable()
             for (network, references) in large.pointee.onLinkPrefixes { small.addOnLink(network, references: references) }
             large.pointee.forEachRoute { _ = small.addRoute($0, maxRoutes: .max); return true }
-            // Readers may still walk the trie: every block of it goes through the retire queue.
-            large.move().retireAll { ReadSection.retire(block: $0) }
-            large.deallocate()
-            (compact, self.large) = (small, nil)
+            retireLarge()
+            compact = small
         } else if let maxRoutes, compact.entryCount > Self.compactLimit {
             var table = RouteTable(maxRoutes: maxRoutes)
             for (network, references) in compact.onLinkPrefixes { table.addOnLink(network, references: references) }
             for route in compact.routes { _ = table.addRoute(route) }
-            table.freeRetiredNow()
+            table.freeRetiredNow()  // not published yet: nobody can hold what it let go
             let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
             box.initialize(to: table)
             (compact, large) = (CompactRouteTable(), box)
         }
+    }
+
+    /// Drops the large form while readers may still walk its trie: every block of it goes through
+    /// the retire queue.
+    private mutating func retireLarge() {
+        guard let large else { return }
+        large.move().retireAll { ReadSection.retire(block: $0) }
+        large.deallocate()
+        self.large = nil
     }
 }
