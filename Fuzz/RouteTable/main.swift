@@ -280,6 +280,18 @@ struct Harness {
             if error != .netunreach || expected != nil { violated("lookup \(destination): port \(error.rawValue), oracle \(String(describing: expected))") }
         }
         if port.hasRoute(to: destination) != (expected != nil) { violated("hasRoute \(destination)") }
+        // The plain answer: the same route when it gives one (no lifetime, so not deprecated),
+        // unreachable only where lookup is; deferring to lookup is always allowed.
+        switch port.plainLookup(destination) {
+        case .unreachable:
+            if expected != nil { violated("plainLookup \(destination): unreachable, oracle \(String(describing: expected))") }
+        case .found(let plain):
+            guard let expected, plain.route == expected.0, !expected.1 else {
+                violated("plainLookup \(destination): \(plain.route), oracle \(String(describing: expected))")
+            }
+        case .needsFullAnswer:
+            break
+        }
     }
 
     mutating func step() {

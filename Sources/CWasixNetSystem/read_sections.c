@@ -62,7 +62,9 @@ static unsigned stripes_in_use(void)
 unsigned CWasixNetSystem_read_enter(void)
 {
     int cpu = sched_getcpu();
-    unsigned stripe = cpu < 0 ? 0 : (unsigned)cpu % stripes_in_use();
+    unsigned count = stripes_in_use();
+    /* A division only on machines with more CPUs than stripes (it costs as much as the rest). */
+    unsigned stripe = cpu < 0 ? 0 : (unsigned)cpu < count ? (unsigned)cpu : (unsigned)cpu % count;
     unsigned parity = (unsigned)(atomic_load(&epoch) & 1);
     atomic_fetch_add(&stripes[stripe].readers[parity], 1);
     return stripe << 1 | parity;

@@ -39,6 +39,43 @@ import Testing
         #expect(port.addRoute(v4(10, 9, 9, 0), 24) == .success)
     }
 
+    /// `plainLookup` (what the C ABI's lookup and the ENFORCE_ROUTES check ask first) answers as
+    /// `lookup` does, in both forms and both families: the same route where it has nothing beyond
+    /// a `PlainRoute` to say, `.needsFullAnswer` where it has lifetimes, a flow info or a scope id,
+    /// `.unreachable` where `lookup` says ENETUNREACH.
+    @Test(arguments: [0, 30]) func plainLookupAgreesWithLookup(filler: Int) {
+        let port = makePort(clock: ManualClock(100))
+        Self.fill(port, filler)
+        #expect(port.addAddress(taggedCIDR(v4(10, 0, 0, 5), 24)) == .success)
+        #expect(port.addRoute(v4(10, 0, 0, 0), 8, via: v4(10, 0, 0, 1)) == .success)
+        #expect(port.addRoute(v4(10, 7, 0, 0), 16, expiresAt: 500) == .success)
+        #expect(port.addRoute(v4(10, 8, 0, 0), 16, preferredUntil: 90) == .success)
+        #expect(port.addRoute(v6(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32, via: v6(0xfe80, 0, 0, 0, 0, 0, 0, 1)) == .success)
+        let scoped = ScopedAddress(v6(0x2001, 0xdb8, 5, 0, 0, 0, 0, 0), flowInfo: 0, scopeID: 2)
+        #expect(port.addRoute(TaggedCIDR(address: .ip(scoped), prefixLength: 48), via: .unspecifiedFamily,
+                              preferredUntil: .none, expiresAt: .none) == .success)
+        #expect(port.hasCompactTable == (filler == 0))
+        let plain: [(IPAddress, UInt8)] = [(v4(10, 0, 0, 77), 24), (v4(10, 9, 1, 1), 8), (v6(0x2001, 0xdb8, 1, 0, 0, 0, 0, 1), 32)]
+        for (address, length) in plain {
+            guard case .found(let found) = port.plainLookup(address) else {
+                Issue.record("\(address): \(port.plainLookup(address))")
+                continue
+            }
+            #expect(found.prefixLength == length)
+            #expect(found.route == port.lookupRoute(address))
+        }
+        for address in [v4(10, 7, 1, 1), v4(10, 8, 1, 1), v6(0x2001, 0xdb8, 5, 0, 0, 0, 0, 1)] {
+            #expect(port.plainLookup(address) == .needsFullAnswer)
+            #expect(port.lookupRoute(address) != nil)
+        }
+        for address in [v4(11, 0, 0, 1), v6(0x2002, 0, 0, 0, 0, 0, 0, 1)] {
+            #expect(port.plainLookup(address) == .unreachable)
+            #expect(port.lookupRoute(address) == nil)
+            #expect(!port.hasRoute(to: address))
+        }
+        #expect(port.hasRoute(to: v4(10, 7, 1, 1)) && port.hasRoute(to: v4(10, 9, 1, 1)))
+    }
+
     /// Growing past the limit and shrinking back keeps the order, lifetimes, scopes and
     /// own prefixes, and the answers.
     @Test func movesBetweenFormsKeepEverything() {

@@ -127,10 +127,21 @@ extension Concurrent {
                             let state: (Int) -> State = { expected[min($0, expected.count - 1)] }
                             let probe = (round + reader) % Self.probes.count
                             let right: Bool
-                            switch round % 3 {
+                            switch round % 4 {
                             case 0:
                                 let answer = port.lookupRoute(Self.probes[probe])
                                 right = Self.window(before, port.writeSequence).contains { state($0).answers[probe] == answer }
+                            case 3:
+                                // The plain answer (the C ABI's first try): a state's route, or none;
+                                // deferring to lookup is always allowed.
+                                switch port.plainLookup(Self.probes[probe]) {
+                                case .found(let plain):
+                                    right = Self.window(before, port.writeSequence).contains { state($0).answers[probe] == plain.route }
+                                case .unreachable:
+                                    right = Self.window(before, port.writeSequence).contains { state($0).answers[probe] == nil }
+                                case .needsFullAnswer:
+                                    right = true
+                                }
                             case 1:
                                 let answer = port.hasRoute(to: Self.probes[probe])
                                 right = Self.window(before, port.writeSequence).contains { (state($0).answers[probe] != nil) == answer }

@@ -185,4 +185,7 @@ static inline uint64_t CWasixNetSystem_route_trie_ancestor_bits(unsigned byte) {
     return CWasixNetSystem_route_trie_ancestors[byte & 0xff];
 }
 
+/* Asks for the cache line holding `address` ahead of its use (a hint: never faults). */
+static inline void CWasixNetSystem_prefetch(const void *address) { __builtin_prefetch(address); }
+
 #endif

@@ -87,6 +87,21 @@ struct CompactRouteTable {
         return index < 0 ? nil : route(at: index)
     }
 
+    /// `longestMatch` for `Port.plainLookup`: the entry's fields, when it has nothing more to say.
+    @inline(__always)
+    func plainMatch(for address: IPAddress) -> PlainLookup {
+        let index = matchIndex(for: address)
+        guard index >= 0 else { return .unreachable }
+        let entry = entries[index]
+        guard entry.flags.isDisjoint(with: [.preferredUntil, .expiresAt, .scopes]) else { return .needsFullAnswer }
+        let family: IPAddress.Family = entry.isV6 ? .v6 : .v4
+        return .found(PlainRoute(family: family, prefixLength: entry.prefixLength,
+                                 destination: UInt128(entry.destinationHigh) << 64 | UInt128(entry.destinationLow),
+                                 router: entry.flags.contains(.router)
+                                     ? IPAddress(family: family, bits: UInt128(entry.routerHigh) << 64 | UInt128(entry.routerLow)).bits
+                                     : nil))
+    }
+
     /// Calls `body` with each route in insertion order until it returns false.
     func forEachRoute(_ body: (Route) -> Bool) {
         for index in routeIndicesInOrder() {

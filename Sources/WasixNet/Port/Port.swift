@@ -181,9 +181,28 @@ public final class Port: Sendable {
         return .success((route, now.map(route.isDeprecated(at:)) ?? false))
     }
 
+    /// `lookup` for the answer nearly every lookup has, without building a `Route` (`PlainRoute`
+    /// says why): the same search, the same rules, the same one state of the table; when the best
+    /// match has more to say, `.needsFullAnswer` sends the caller to `lookup`.
+    @inline(__always)
+    public func plainLookup(_ address: IPAddress) -> PlainLookup {
+        ReadSection.reading {
+            withPublished(empty: .unreachable) { snapshot in
+                guard let large = snapshot.large else { return snapshot.compact.plainMatch(for: address) }
+                return inOneState({ large.plainMatch(for: address) }, otherwise: { .needsFullAnswer })
+            }
+        }
+    }
+
     /// Whether a datagram to `address` has somewhere to go (for ENFORCE_ROUTES): `lookup` without
     /// its answer, for the per-datagram path.
-    public func hasRoute(to address: IPAddress) -> Bool { liveMatch(for: address) != nil }
+    public func hasRoute(to address: IPAddress) -> Bool {
+        switch plainLookup(address) {
+        case .unreachable: return false
+        case .found: return true
+        case .needsFullAnswer: return liveMatch(for: address) != nil
+        }
+    }
 
     /// The longest match for `address` at the current instant, and that instant when the route
     /// has lifetimes (the clock is read only then, after the lookup and outside any section).
@@ -199,7 +218,7 @@ public final class Port: Sendable {
             guard route.hasLifetimes else { return (route, nil) }
             let now = clock()
             if let expiresAt = route.expiresAt, expiresAt <= now {
-                withState(at: now) { _ in }
+                dropExpired(at: now)
                 continue
             }
             return (route, now)
@@ -224,13 +243,34 @@ public final class Port: Sendable {
     /// last attempt is made under the lock, the one case in which a lookup waits for a writer.
     @inline(__always)
     private func wholeMatch(in large: RouteTable.Reader, for address: IPAddress) -> Route? {
+        inOneState({ large.longestMatch(for: address) }, otherwise: { matchUnderLock(for: address) })
+    }
+
+    /// What `read` (a lookup of the large table) answers in a run that saw one state of the table
+    /// (`WriteCounts.seeOneState`); after `lockFreeAttempts` runs that writes overlapped, what
+    /// `otherwise` answers.
+    @inline(__always)
+    private func inOneState<Answer>(_ read: () -> Answer, otherwise: () -> Answer) -> Answer {
         for _ in 0..<Self.lockFreeAttempts {
             let before = WriteCounts(writes.load(ordering: .acquiring))
-            let answer = large.longestMatch(for: address)
+            let answer = read()
             atomicMemoryFence(ordering: .acquiring)
             if before.seeOneState(until: WriteCounts(writes.load(ordering: .relaxed))) { return answer }
         }
-        return state.withLock { $0.routes.longestMatchInPlace(for: address) }
+        return otherwise()
+    }
+
+    /// The lookup's last resort and its one wait (kept out of line: the lock-free path it would
+    /// otherwise bloat runs on every lookup).
+    @inline(never)
+    private func matchUnderLock(for address: IPAddress) -> Route? {
+        state.withLock { $0.routes.longestMatchInPlace(for: address) }
+    }
+
+    /// A lookup that met an expired route drops what is due, as a write (out of line, as above).
+    @inline(never)
+    private func dropExpired(at now: UInt64) {
+        withState(at: now) { _ in }
     }
 
     /// Calls `body` with the published snapshot, borrowed (no reference count is touched): only

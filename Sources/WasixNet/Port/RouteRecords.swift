@@ -115,6 +115,27 @@ enum RouteRecords {
         RouteID(raw: RawAtomic.load32(record + Key.nextOffset))
     }
 
+    /// The route a record stands for, when it has nothing beyond a `PlainRoute` to say (no extras
+    /// block: no lifetime, flow info or scope id, and an IPv4 router in its next-hop slot).
+    @inline(__always)
+    static func plainRoute<Key: RouteKey>(_ header: UnsafeMutableRawPointer, _ key: Key.Type, _ index: UInt32) -> PlainLookup {
+        let record = record(header, key, index)
+        let flags = flags(record, key)
+        guard !flags.contains(.extras) else { return .needsFullAnswer }
+        var router: UInt128?
+        if flags.contains(.router) {
+            if Key.routerInRecord {
+                router = UInt128(Key.loadAddress(record + Key.bitWidth / 8))
+            } else {
+                let hop = nextHop(record, key)
+                guard hop != 0 else { return .needsFullAnswer }
+                router = UInt128(NextHops.router(header, hop))
+            }
+        }
+        return .found(PlainRoute(family: Key.family, prefixLength: UInt8(truncatingIfNeeded: prefixLength(record, key)),
+                                 destination: UInt128(destination(record, key)), router: router))
+    }
+
     /// The route a record stands for, as a guest sees it.
     static func route<Key: RouteKey>(_ header: UnsafeMutableRawPointer, _ key: Key.Type, _ index: UInt32) -> Route {
         let record = record(header, key, index)

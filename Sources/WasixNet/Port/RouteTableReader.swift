@@ -19,6 +19,15 @@ extension RouteTable {
             return id == .none ? nil : route(of: id)
         }
 
+        /// `longestMatch` for `Port.plainLookup`: the record's fields, when it has no extras.
+        @inline(__always)
+        public func plainMatch(for address: IPAddress) -> PlainLookup {
+            let id = matchID(for: address)
+            guard id != .none else { return .unreachable }
+            return id.family == .v4 ? RouteRecords.plainRoute(header, UInt32.self, id.index)
+                                    : RouteRecords.plainRoute(header, UInt128.self, id.index)
+        }
+
         /// Whether any route or own prefix covers `address`.
         @inline(__always)
         public func reaches(_ address: IPAddress) -> Bool { matchID(for: address) != .none }

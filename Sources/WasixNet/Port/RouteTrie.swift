@@ -77,6 +77,7 @@ enum RouteTrie<Key: RouteKey> {
                 break
             }
             node = RouteTrieNode(nodeValue: value)
+            if value & RouteTrieNode.denseTag == 0 { node.prefetchBody() }
             depth &+= 1
         }
         return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex))

@@ -114,7 +114,21 @@ public func wasixnetPortRouteLookup(_ port: OpaquePointer?, _ dst: UnsafePointer
                                     _ deprecated: UnsafeMutablePointer<UInt8>?) -> wasixnet_errno_t {
     PortHandle.with(port) { port in
         guard let dst, let out else { return .fault }
-        switch port.lookup(PortCalls.host.readAddress(dst)) {
+        let destination = PortCalls.host.readAddress(dst)
+        // Nearly every route found has no lifetime, flow info or scope id: answered without a `Route`.
+        if let address = destination.ipAddress?.ip {
+            switch port.plainLookup(address) {
+            case .unreachable:
+                return .netunreach
+            case .found(let route):
+                PortCalls.host.writePlainRoute(route, to: UnsafeMutableRawPointer(out))
+                deprecated?.pointee = 0
+                return .success
+            case .needsFullAnswer:
+                break
+            }
+        }
+        switch port.lookup(destination) {
         case .failure(let error):
             return error
         case .success(let found):

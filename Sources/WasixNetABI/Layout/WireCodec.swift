@@ -60,18 +60,23 @@ struct WireCodec {
     // MARK: Writing (into zeroed memory: bytes with no meaning stay zero)
 
     func writeAddress(_ address: ScopedAddress, to base: UnsafeMutableRawPointer) {
-        let ip = address.ip
-        base.storeBytes(of: ip.family == .v4 ? 1 : 2, as: UInt8.self)
+        writeIP(address.ip.family, address.ip.bits, to: base)
+        guard address.ip.family == .v6 && layout.hasIPv6Scope else { return }
+        writeHalves(address.flowInfo, to: base + Self.unionOffset + 16)
+        writeHalves(address.scopeID, to: base + Self.unionOffset + 20)
+    }
+
+    /// The tag and the octets of an address (its flow info and scope id stay as they are: zero).
+    @inline(__always)
+    private func writeIP(_ family: IPAddress.Family, _ bits: UInt128, to base: UnsafeMutableRawPointer) {
+        base.storeBytes(of: family == .v4 ? 1 : 2, as: UInt8.self)
         let octets = base + Self.unionOffset
-        guard ip.family == .v6 else {
-            octets.storeBytes(of: UInt32(truncatingIfNeeded: ip.bits).bigEndian, as: UInt32.self)
+        guard family == .v6 else {
+            octets.storeBytes(of: UInt32(truncatingIfNeeded: bits).bigEndian, as: UInt32.self)
             return
         }
-        octets.storeBytes(of: UInt64(truncatingIfNeeded: ip.bits >> 64).bigEndian, as: UInt64.self)
-        octets.storeBytes(of: UInt64(truncatingIfNeeded: ip.bits).bigEndian, toByteOffset: 8, as: UInt64.self)
-        guard layout.hasIPv6Scope else { return }
-        writeHalves(address.flowInfo, to: octets + 16)
-        writeHalves(address.scopeID, to: octets + 20)
+        octets.storeBytes(of: UInt64(truncatingIfNeeded: bits >> 64).bigEndian, as: UInt64.self)
+        octets.storeBytes(of: UInt64(truncatingIfNeeded: bits).bigEndian, toByteOffset: 8, as: UInt64.self)
     }
 
     /// A 32-bit value as WASIX splits it: the most significant 16-bit half first.
@@ -93,6 +98,17 @@ struct WireCodec {
         if let router = route.router { writeAddress(router, to: base + layout.routeRouterOffset) }
         writeTimestamp(route.preferredUntil, to: base + layout.routePreferredUntilOffset)
         writeTimestamp(route.expiresAt, to: base + layout.routeExpiresAtOffset)
+    }
+
+    /// Zeroes one route-sized entry, then writes `route` into it: `writeRoute` for a route with
+    /// no lifetime, flow info or scope id (those stay zero).
+    @inline(__always)
+    func writePlainRoute(_ route: PlainRoute, to base: UnsafeMutableRawPointer) {
+        base.initializeMemory(as: UInt8.self, repeating: 0, count: layout.routeSize)
+        writeIP(route.family, route.destination, to: base)
+        let prefixOffset = route.family == .v4 ? Self.cidrIPv4PrefixOffset : layout.cidrIPv6PrefixOffset
+        base.storeBytes(of: route.prefixLength, toByteOffset: prefixOffset, as: UInt8.self)
+        if route.hasRouter { writeIP(route.family, route.router, to: base + layout.routeRouterOffset) }
     }
 
     /// The same in every layout: six octets.
