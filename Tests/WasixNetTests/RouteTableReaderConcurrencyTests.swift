@@ -33,9 +33,15 @@ extension Concurrent {
         static let probe4 = v4(10, 1, 2, 3)
         static let probe6 = IPAddress(v6: 0x2001_0db8_0001_0005 << 64 | 3)
         static let uncovered4 = v4(11, 0, 0, 1)
-        /// Never removed: the /16s and /48s that cover the probes among them.
+        /// Never removed: the /16s and /48s that cover the probes among them, and a /24 below each
+        /// of 200 /16s, which makes the node of 10.0.0.0/8 dense (a slot per byte).
         static let base = (0..<200).map { Network(v4(10, UInt8($0), 0, 0), prefixLength: 16) }
             + (0..<200).map { Network(IPAddress(v6: (0x2001_0db8 << 96) | UInt128($0) << 80), prefixLength: 48) }
+            + (0..<200).map { Network(v4(10, UInt8($0), 7, 0), prefixLength: 24) }
+        /// Added and removed below the dense node: children it gains and loses in place
+        /// (`RouteTrieNode.setDenseChild`), and the probe that one of them covers.
+        static let denseToggled = (200..<256).map { Network(v4(10, UInt8($0), 9, 0), prefixLength: 24) }
+        static let probeDense = v4(10, 250, 9, 1)
         /// Nested over the probes: whichever of them are present decides the answer.
         static let toggled = [24, 25, 28, 32].map { Network(probe4, prefixLength: UInt8($0)) }
             + [64, 100, 128].map { Network(probe6, prefixLength: UInt8($0)) }
@@ -49,7 +55,7 @@ extension Concurrent {
             guard network.contains(address) else { return false }
             if network.prefixLength == 0 { return route.router.map { defaultRouters.contains($0) } ?? false }
             if network == ownPrefix && route.router == nil { return true }
-            guard base.contains(network) || toggled.contains(network) else { return false }
+            guard base.contains(network) || toggled.contains(network) || denseToggled.contains(network) else { return false }
             return route.router == router(address.family, Int(network.prefixLength))
         }
 
@@ -59,6 +65,9 @@ extension Concurrent {
             for network in Self.base { #expect(table.pointee.addRoute(Self.route(network)) == .success) }
             #expect(table.pointee.setDefaultRoute(via: Self.defaultRouters[0]) == .success)
             table.pointee.freeRetiredNow()
+            var denseNodes = 0
+            RouteTrie<UInt32>.forEachNode(header: table.pointee.reader.header) { if $0.isDense { denseNodes += 1 } }
+            #expect(denseNodes == 1)
             let shared = SharedTable(pointer: table), reader = table.pointee.reader
             let progress = Progress()
 
@@ -68,7 +77,10 @@ extension Concurrent {
                 // Until both readers are done, and at least long enough to overlap them.
                 while progress.readersDone.load(ordering: .acquiring) < 2 || step < 2000 {
                     let table = shared.pointer
-                    switch Int.random(in: 0..<10, using: &generator) {
+                    switch Int.random(in: 0..<12, using: &generator) {
+                    case 10, 11:
+                        let network = Self.denseToggled.randomElement(using: &generator)!
+                        if table.pointee.addRoute(Self.route(network)) == .exist { _ = table.pointee.removeRoutes(to: network.address) }
                     case 0..<4:
                         let network = Self.toggled.randomElement(using: &generator)!
                         if table.pointee.route(to: network) == nil {
@@ -102,7 +114,7 @@ extension Concurrent {
             let readerBody: @Sendable () -> Void = {
                 var answers = 0
                 for iteration in 0..<8_000 { ReadSection.reading {
-                    for address in [Self.probe4, Self.probe6, Self.uncovered4] {
+                    for address in [Self.probe4, Self.probe6, Self.uncovered4, Self.probeDense] {
                         let answer = reader.longestMatch(for: address)
                         if !Self.isPossibleAnswer(answer, for: address) {
                             Issue.record("impossible answer \(String(describing: answer)) for \(address)")
@@ -125,7 +137,7 @@ extension Concurrent {
                         #expect(walked < 50_000)
                     }
                 } }
-                #expect(answers == 24_000)
+                #expect(answers == 32_000)
                 progress.readersDone.add(1, ordering: .releasing)
             }
             runOnThreads([writer, readerBody, readerBody])

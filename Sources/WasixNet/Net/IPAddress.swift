@@ -30,6 +30,14 @@ public struct IPAddress: Hashable, Sendable {
     /// 0.0.0.0 or ::
     public var isUnspecified: Bool { bits == 0 }
 
+    /// The prefix lengths at which this address is its network's own address (no bit set past the
+    /// prefix): from its last set bit to the family's width (10.1.0.0: 16...32). A route removal by
+    /// address looks at these lengths only.
+    public var lengthsAsNetwork: ClosedRange<Int> {
+        let width = family.width
+        return (width - min(width, bits.trailingZeroBitCount))...width
+    }
+
     /// 224.0.0.0/4 or ff00::/8
     public var isMulticast: Bool { family == .v4 ? bits >> 28 == 0xe : bits >> 120 == 0xff }
 

@@ -217,12 +217,17 @@ struct CompactRouteTable {
         return .success
     }
 
-    /// Removes every route whose destination address is `address`; returns how many went.
+    /// Removes every route whose destination address is `address`, whatever its length; returns
+    /// how many went. One pass: an entry's destination is its network's address.
     mutating func removeRoutes(to address: IPAddress) -> Int {
-        var removed = 0
-        for length in 0...address.family.width {
-            let network = Network(address, prefixLength: UInt8(length))
-            guard network.address == address, let index = index(of: network, isRoute: true) else { continue }
+        let high = UInt64(truncatingIfNeeded: address.bits >> 64), low = UInt64(truncatingIfNeeded: address.bits)
+        let isV6 = address.family == .v6
+        var removed = 0, index = entries.count
+        while index > 0 {
+            index -= 1
+            let entry = entries[index]
+            guard entry.flags.contains(.route) && entry.isV6 == isV6 && entry.destinationHigh == high && entry.destinationLow == low
+            else { continue }
             remove(at: index)
             removed += 1
         }

@@ -185,11 +185,23 @@ public struct RouteTable {
     /// The same, calling `beforeSeveral` before it changes anything when it is about to remove more
     /// than one route (each removal is its own store, which the owner may need to announce).
     public mutating func removeRoutes(to address: IPAddress, beforeSeveral: () -> Void) -> Int {
+        // The stored prefixes at the address that are routes (not own prefixes). The closures see
+        // the header alone: capturing the table would copy it.
         var found: [RouteID] = []
-        for length in 0...address.family.width {
-            let network = Network(address, prefixLength: UInt8(length))
-            guard network.address == address, let id = routeID(for: network) else { continue }
-            found.append(id)
+        let lengths = address.lengthsAsNetwork, header = header
+        switch address.family {
+        case .v4:
+            RouteTrie<UInt32>.forEachPrefix(at: UInt32.key(address), lengths: lengths, header: header) { index in
+                if RouteRecords.flags(RouteRecords.record(header, UInt32.self, index), UInt32.self).contains(.route) {
+                    found.append(RouteID(.v4, index))
+                }
+            }
+        case .v6:
+            RouteTrie<UInt128>.forEachPrefix(at: UInt128.key(address), lengths: lengths, header: header) { index in
+                if RouteRecords.flags(RouteRecords.record(header, UInt128.self, index), UInt128.self).contains(.route) {
+                    found.append(RouteID(.v6, index))
+                }
+            }
         }
         if found.count > 1 { beforeSeveral() }
         for id in found { removeRoute(id) }

@@ -8,9 +8,11 @@ import CWasixNetSystem
 /// published, except their child slots: a write builds a new copy of the node it changes and
 /// publishes it with ONE release store, into the parent's existing child slot (in place) or, when
 /// the parent's bitmaps must change too, into the slot above a new copy of the parent (and so on
-/// up to a slot that exists, or the family's root pointer). Every write therefore takes effect
-/// for readers at a single store; the nodes it replaced are retired (handed to the owner, freed
-/// once no reader can hold them), never freed by the write.
+/// up to a slot that exists, or the family's root pointer). A dense node that gains or loses a
+/// child and stays dense is not copied: its slot is stored in place, and its child bitmap and
+/// counts, which no reader of a dense node reads, change in place (`RouteTrieNode.setDenseChild`).
+/// Every write therefore takes effect for readers at a single store; the nodes it replaced are
+/// retired (handed to the owner, freed once no reader can hold them), never freed by the write.
 ///
 /// A lookup walks down while the key's byte has a child, remembering the deepest node with a
 /// prefix covering the key, and stops at a leaf that covers the key (a leaf is deeper than any
@@ -56,12 +58,13 @@ enum RouteTrie<Key: RouteKey> {
         var value = root
         guard value != 0 else { return 0 }
         var node = RouteTrieNode(nodeValue: value)
-        var best = node, bestIndex = 0, depth = 0
+        var best = node, bestIndex = 0, bestIsDense = false, depth = 0
         while true {
             let byte = key.byte(at: depth)
             let index = node.longestPrefix(covering: byte)
-            if index != 0 { (best, bestIndex) = (node, index) }
-            if value & RouteTrieNode.denseTag != 0 {
+            let isDense = value & RouteTrieNode.denseTag != 0
+            if index != 0 { (best, bestIndex, bestIsDense) = (node, index, isDense) }
+            if isDense {
                 value = RawAtomic.loadWord(node.childSlot(byte))
                 guard value != 0 else { break }
             } else {
@@ -80,7 +83,7 @@ enum RouteTrie<Key: RouteKey> {
             if value & RouteTrieNode.denseTag == 0 { node.prefetchBody() }
             depth &+= 1
         }
-        return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex))
+        return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex), dense: bestIsDense)
     }
 
     // MARK: Writing (the writer only)
@@ -103,6 +106,38 @@ enum RouteTrie<Key: RouteKey> {
         guard value & 1 != 0 else { return 0 }
         let leaf = UInt32(truncatingIfNeeded: value >> 1)
         return matches(leaf, key, length, header) ? leaf : 0
+    }
+
+    /// Calls `body` with the record index of every prefix stored at `key` with a length in
+    /// `lengths`, shortest first: one walk down the key's path for what `find` would answer at
+    /// each length. The caller passes only lengths at which `key` has no bit set past the prefix
+    /// (`IPAddress.lengthsAsNetwork`), so that each is a network whose address is `key`.
+    static func forEachPrefix(at key: Key, lengths: ClosedRange<Int>, header: UnsafeMutableRawPointer,
+                              _ body: (UInt32) -> Void) {
+        var value = RawAtomic.loadWord(rootSlot(header))
+        var depth = 0
+        while let node = RouteTrieNode(value: value) {
+            // A node at depth d holds the lengths 8d + 1 ... 8d + 8 (the root 0 ... 8 too).
+            let first = max(depth == 0 ? 0 : 8 * depth + 1, lengths.lowerBound), last = min(8 * depth + 8, lengths.upperBound)
+            if first <= last {
+                for length in first...last {
+                    let index = prefixIndex(key, length: length)
+                    if node.hasPrefix(index) { body(node.recordIndex(node.prefixRank(index))) }
+                }
+            }
+            guard 8 * depth + 8 < lengths.upperBound else { return }
+            let byte = key.byte(at: depth)
+            guard node.hasChild(byte) else { return }
+            value = node.childValue(forByte: byte)
+            depth += 1
+        }
+        // A leaf: one prefix, deeper than the node above it.
+        guard value & 1 != 0 else { return }
+        let leaf = UInt32(truncatingIfNeeded: value >> 1)
+        let record = RouteRecords.record(header, Key.self, leaf)
+        if RouteRecords.destination(record, Key.self) == key && lengths.contains(RouteRecords.prefixLength(record, Key.self)) {
+            body(leaf)
+        }
     }
 
     /// Makes `key/length` (no bits set past `length`) lead to record `index`, in place of what
@@ -141,6 +176,10 @@ enum RouteTrie<Key: RouteKey> {
         }
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else {
+            if node.staysDense(adding: 1) {
+                node.setDenseChild(byte, leafValue(index))
+                return .none
+            }
             retired.append(node.raw)
             return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(index)).value)
         }
@@ -203,6 +242,10 @@ enum RouteTrie<Key: RouteKey> {
                 break  // the child is gone: this node loses its slot
             }
         } else if !matches(UInt32(truncatingIfNeeded: value >> 1), key, length, header) {
+            return .none
+        }
+        if node.staysDense(adding: -1) {
+            node.setDenseChild(byte, nil)
             return .none
         }
         retired.append(node.raw)

@@ -95,10 +95,15 @@ struct RouteTrieNode {
 
     func childValue(forByte byte: Int) -> UInt { slot(forByte: byte).load(as: UInt.self) }
 
+    /// The record index of prefix `rank` (the writer's).
+    func recordIndex(_ rank: Int) -> UInt32 { recordIndex(rank, dense: isDense) }
+
+    /// The same for a reader, who knows from the node's value whether it is dense: a reader never
+    /// reads a dense node's child bitmap or counts, which the writer changes in place
+    /// (`setDenseChild`).
     @inline(__always)
-    func recordIndex(_ rank: Int) -> UInt32 {
-        let slots = Int(raw.load(fromByteOffset: 96, as: UInt16.self))
-        let slotBytes = slots >= Self.denseChildren ? 8 &* 256 : 8 &* slots
+    func recordIndex(_ rank: Int, dense: Bool) -> UInt32 {
+        let slotBytes = dense ? 8 &* 256 : 8 &* Int(raw.load(fromByteOffset: 96, as: UInt16.self))
         return raw.load(fromByteOffset: Self.headerSize &+ slotBytes &+ 4 &* rank, as: UInt32.self)
     }
 
@@ -197,6 +202,21 @@ struct RouteTrieNode {
         }
     }
 
+    /// Gives a dense node a child at `byte` (which it has not) or takes its child there away, in
+    /// place, when it stays dense: readers of a dense node read only its prefixes and its slots
+    /// (the value says it is dense), so the one release store of the slot is the whole change for
+    /// them, and the bitmap and counts are the writer's own bookkeeping. Adding a route below a
+    /// big table's root then costs a store, not a copy of the root's 2 KB of slots.
+    func setDenseChild(_ byte: Int, _ value: UInt?) {
+        RawAtomic.storeWord(value ?? 0, childSlot(byte))
+        setBit(word: 8 &+ byte &>> 6, bit: byte & 63, value != nil)
+        raw.storeBytes(of: UInt16(childCount + (value != nil ? 1 : -1)), toByteOffset: 96, as: UInt16.self)
+        countChildren()
+    }
+
+    /// Whether a dense node keeps `change` children more (or fewer) and stays dense.
+    func staysDense(adding change: Int) -> Bool { isDense && childCount + change >= Self.denseChildren }
+
     /// The value of the only child of a node that has one.
     var onlyChildValue: UInt { childSlot(0).load(as: UInt.self) }
 
@@ -223,15 +243,21 @@ struct RouteTrieNode {
 
     /// Writes the per-word counts from the bitmaps.
     private func finishHeader() {
+        countChildren()
         var total = 0
-        for word in 0..<4 {
-            raw.storeBytes(of: UInt8(total), toByteOffset: 100 + word, as: UInt8.self)
-            total += childWord(word).nonzeroBitCount
-        }
-        total = 0
         for word in 0..<8 {
             raw.storeBytes(of: UInt16(total), toByteOffset: 104 + 2 * word, as: UInt16.self)
             total += prefixWord(word).nonzeroBitCount
+        }
+    }
+
+    /// Writes the per-word child counts from the child bitmap (only: `setDenseChild` calls it on a
+    /// published node, whose prefix counts readers read).
+    private func countChildren() {
+        var total = 0
+        for word in 0..<4 {
+            raw.storeBytes(of: UInt8(truncatingIfNeeded: total), toByteOffset: 100 + word, as: UInt8.self)
+            total += childWord(word).nonzeroBitCount
         }
     }
 
