@@ -338,7 +338,7 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *     store; a list of a large table, or a lookup that overlaps a write of several prefixes at
  *     once (a removal of every length at one address, clearing the addresses, expiries falling
  *     due together), is taken again until no write ran through it, and under the lock only if
- *     writes keep coming (after 8 tries for a list, 256 for a lookup). The other exception is
+ *     writes keep coming (after 8 tries for a list, 256 or more for a lookup). The other exception is
  *     time: a lookup whose best route has reached its expires_at drops what is due first, as a
  *     write would ([port.lifetimes]), then looks again.
  *   - Writes (route and address adds and removes, clears, the gateway) take turns on one lock per
