@@ -18,6 +18,7 @@ struct WireCodec {
 
     // MARK: Reading
 
+    @inline(__always)
     func readAddress(_ base: UnsafeRawPointer) -> TaggedAddress {
         switch base.load(as: UInt8.self) {
         case 0: .unspecifiedFamily
@@ -41,6 +42,7 @@ struct WireCodec {
         }
     }
 
+    @inline(__always)
     private func readIPv6(_ octets: UnsafeRawPointer) -> ScopedAddress {
         let bits: UInt128
         if layout.readsIPv6AsGroups {
