@@ -128,13 +128,21 @@ public func wasixnetPortRouteLookup(_ port: OpaquePointer?, _ dst: UnsafePointer
                 break
             }
         }
-        switch port.lookup(destination) {
-        case .failure(let error):
-            return error
-        case .success(let found):
-            PortCalls.host.writeRoute(found.route, to: UnsafeMutableRawPointer(out))
-            deprecated?.pointee = found.deprecated ? 1 : 0
-            return .success
-        }
+        return lookUpFully(port, destination, out, deprecated)
+    }
+}
+
+/// The rest of route_lookup: a route with lifetimes, flow infos or scope ids, or an address that
+/// is not IP (EINVAL). Out of line, so that the common path above keeps a small frame.
+@inline(never)
+private func lookUpFully(_ port: Port, _ destination: TaggedAddress, _ out: UnsafeMutablePointer<wasixnet_route_t>,
+                         _ deprecated: UnsafeMutablePointer<UInt8>?) -> WasixErrno {
+    switch port.lookup(destination) {
+    case .failure(let error):
+        return error
+    case .success(let found):
+        PortCalls.host.writeRoute(found.route, to: UnsafeMutableRawPointer(out))
+        deprecated?.pointee = found.deprecated ? 1 : 0
+        return .success
     }
 }
