@@ -338,9 +338,9 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *     store; a list of a large table, or a lookup that overlaps a write of several prefixes at
  *     once (a removal of every length at one address, clearing the addresses, expiries falling
  *     due together), is taken again until no write ran through it, and under the lock only if
- *     writes keep coming (after 8 tries for a list, 256 or more for a lookup). The other exception is
- *     time: a lookup whose best route has reached its expires_at drops what is due first, as a
- *     write would ([port.lifetimes]), then looks again.
+ *     writes keep coming (after 8 tries for a list, 256 or more for a lookup). The other
+ *     exception is time: a lookup whose best route has reached its expires_at drops what is due
+ *     first, as a write would ([port.lifetimes]), then looks again.
  *   - Writes (route and address adds and removes, clears, the gateway) take turns on one lock per
  *     port, held only for the table work itself: never while the clock or a hook runs, never
  *     across a system call, and never waiting for a reader. What a write replaced is freed once
@@ -352,11 +352,11 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  * live in one short array; past 16 the port moves them into a bitmap trie (one byte of the
  * address a level, each node's prefixes and children packed behind bitmaps, about 30 bytes a
  * route with its record at a million IPv4 routes, an IPv4 router being stored once per table
- * however many routes go through it), and back into the array at 8. An empty port
- * costs under 256 bytes, a typical guest's port (an own IPv4 address, the gateway, three more
- * IPv4 routes, two IPv6 routes) under 1 KiB, both measured as resident memory per port with
- * 20,000 live ports (`make bench`); what routes and addresses held is returned when they go
- * (after the readers that could still see it, [port.concurrency]).
+ * however many routes go through it), and back into the array at 8. An empty port costs under
+ * 256 bytes, a typical guest's port (an own IPv4 address, the gateway, three more IPv4 routes,
+ * two IPv6 routes) under 1 KiB, both measured as resident memory per port with 20,000 live
+ * ports (`make bench`); what routes and addresses held is returned when they go (after the
+ * readers that could still see it, [port.concurrency]).
  * ========================================================================================== */
 #ifdef WASIXNET_HEADER_CHECK
 /* Only for the build's drift check, which compiles this header together with the one Swift

@@ -63,7 +63,7 @@ unsigned CWasixNetSystem_read_enter(void)
 {
     int cpu = sched_getcpu();
     unsigned count = stripes_in_use();
-    /* A division only on machines with more CPUs than stripes (it costs as much as the rest). */
+    /* A division only on machines with more CPUs than stripes: it is the slowest instruction here. */
     unsigned stripe = cpu < 0 ? 0 : (unsigned)cpu < count ? (unsigned)cpu : (unsigned)cpu % count;
     unsigned parity = (unsigned)(atomic_load(&epoch) & 1);
     atomic_fetch_add(&stripes[stripe].readers[parity], 1);

@@ -33,7 +33,7 @@ public struct IPAddress: Hashable, Sendable {
     /// The prefix lengths at which this address is its network's own address (no bit set past the
     /// prefix): from its last set bit to the family's width (10.1.0.0: 16...32). A route removal by
     /// address looks at these lengths only.
-    public var lengthsAsNetwork: ClosedRange<Int> {
+    var lengthsAsNetwork: ClosedRange<Int> {
         let width = family.width
         return (width - min(width, bits.trailingZeroBitCount))...width
     }

@@ -32,6 +32,9 @@ struct CompactRouteTable {
         var flags: Flags
 
         var isV6: Bool { flags.contains(.v6) }
+        var family: IPAddress.Family { isV6 ? .v6 : .v4 }
+        var destination: IPAddress { IPAddress(family: family, bits: UInt128(destinationHigh) << 64 | UInt128(destinationLow)) }
+        var router: IPAddress { IPAddress(family: family, bits: UInt128(routerHigh) << 64 | UInt128(routerLow)) }
         /// The lookup order's key within a family: longer first, a route before an own prefix of
         /// its length.
         var rank: Int { Int(prefixLength) &* 2 &+ (flags.contains(.route) ? 1 : 0) }
@@ -94,12 +97,8 @@ struct CompactRouteTable {
         guard index >= 0 else { return .unreachable }
         let entry = entries[index]
         guard entry.flags.isDisjoint(with: [.preferredUntil, .expiresAt, .scopes]) else { return .needsFullAnswer }
-        let family: IPAddress.Family = entry.isV6 ? .v6 : .v4
-        return .found(PlainRoute(family: family, prefixLength: entry.prefixLength,
-                                 destination: UInt128(entry.destinationHigh) << 64 | UInt128(entry.destinationLow),
-                                 router: entry.flags.contains(.router)
-                                     ? IPAddress(family: family, bits: UInt128(entry.routerHigh) << 64 | UInt128(entry.routerLow)).bits
-                                     : nil))
+        return .found(PlainRoute(family: entry.family, prefixLength: entry.prefixLength, destination: entry.destination.bits,
+                                 router: entry.flags.contains(.router) ? entry.router.bits : nil))
     }
 
     /// Calls `body` with each route in insertion order until it returns false.
@@ -167,16 +166,13 @@ struct CompactRouteTable {
     @inline(__always)
     private func route(at index: Int) -> Route {
         let entry = entries[index]
-        let family: IPAddress.Family = entry.isV6 ? .v6 : .v4
         let scope = entry.flags.contains(.scopes) ? scopes[scopeSlot(of: index)] : nil
-        let destination = IPAddress(family: family, bits: UInt128(entry.destinationHigh) << 64 | UInt128(entry.destinationLow))
-        let router = IPAddress(family: family, bits: UInt128(entry.routerHigh) << 64 | UInt128(entry.routerLow))
         return Route(
-            destination: CIDR(ScopedAddress(destination, flowInfo: scope?.destination.flowInfo ?? 0,
+            destination: CIDR(ScopedAddress(entry.destination, flowInfo: scope?.destination.flowInfo ?? 0,
                                             scopeID: scope?.destination.scopeID ?? 0),
                               prefixLength: entry.prefixLength),
             router: entry.flags.contains(.router)
-                ? ScopedAddress(router, flowInfo: scope?.router.flowInfo ?? 0, scopeID: scope?.router.scopeID ?? 0) : nil,
+                ? ScopedAddress(entry.router, flowInfo: scope?.router.flowInfo ?? 0, scopeID: scope?.router.scopeID ?? 0) : nil,
             preferredUntil: entry.flags.contains(.preferredUntil) ? entry.preferredUntil : nil,
             expiresAt: entry.flags.contains(.expiresAt) ? entry.expiresAt : nil)
     }

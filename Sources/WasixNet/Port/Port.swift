@@ -456,8 +456,8 @@ public struct MACAddress: Hashable, Sendable {
 
 /// A port's two write sequences, 32 bits each: every write steps `all` to odd when it begins and
 /// to even when it ends; a write that changes several prefixes of a large table steps
-/// `severalPrefixes` to odd before its first change and to even when it ends. (Wrapping after 2^31 writes is harmless: a reader compares
-/// values from one short read, not counts.)
+/// `severalPrefixes` to odd before its first change and to even when it ends. (Wrapping after
+/// 2^31 writes is harmless: a reader compares values from one short read, not counts.)
 struct WriteCounts {
     private(set) var all: UInt32
     private(set) var severalPrefixes: UInt32

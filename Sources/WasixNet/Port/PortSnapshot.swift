@@ -24,13 +24,6 @@ final class PortSnapshot {
         self.addresses = addresses
     }
 
-    /// The longest match in whichever form the table is in (no lifetime looked at).
-    @inline(__always)
-    func longestMatch(for address: IPAddress) -> Route? {
-        if let large { return large.longestMatch(for: address) }
-        return compact.longestMatch(for: address)
-    }
-
     /// Whether this snapshot already says what a write that leaves the table large, as `large`,
     /// with `addresses` would publish: then it publishes nothing (the table published its own
     /// change), and a large table's writes cost no snapshot.

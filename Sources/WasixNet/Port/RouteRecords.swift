@@ -121,19 +121,11 @@ enum RouteRecords {
     static func plainRoute<Key: RouteKey>(_ header: UnsafeMutableRawPointer, _ key: Key.Type, _ index: UInt32) -> PlainLookup {
         let record = record(header, key, index)
         let flags = flags(record, key)
+        // No extras: an IPv4 router is in its next-hop slot (one without a slot is in the extras).
         guard !flags.contains(.extras) else { return .needsFullAnswer }
-        var router: UInt128?
-        if flags.contains(.router) {
-            if Key.routerInRecord {
-                router = UInt128(Key.loadAddress(record + Key.bitWidth / 8))
-            } else {
-                let hop = nextHop(record, key)
-                guard hop != 0 else { return .needsFullAnswer }
-                router = UInt128(NextHops.router(header, hop))
-            }
-        }
         return .found(PlainRoute(family: Key.family, prefixLength: UInt8(truncatingIfNeeded: prefixLength(record, key)),
-                                 destination: UInt128(destination(record, key)), router: router))
+                                 destination: UInt128(destination(record, key)),
+                                 router: flags.contains(.router) ? UInt128(router(header, record, key, RouteExtras())) : nil))
     }
 
     /// The route a record stands for, as a guest sees it.

@@ -14,7 +14,8 @@ import CWasixNetSystem
 /// route, its router stored once per table in `NextHops`; 44 an IPv6 one), with what few routes
 /// have (lifetimes, IPv6 flow info and scope ids) in blocks beside them (`RouteExtras`). A route
 /// and an own prefix may share a prefix: the trie then names the route (it wins, [port.lookup]),
-/// and the own prefix's record waits in `onLink` until the route goes. Insertion order is a list through the records' `next` links.
+/// and the own prefix's record waits in `onLink` until the route goes. Insertion order is a list
+/// through the records' `next` links.
 ///
 /// It enforces what a table must (a prefix is routed once; the limit) and leaves the guest-facing
 /// rules to `Port`, which validates first. Time is given by the caller: `expireRoutes(at:)` drops
@@ -185,27 +186,23 @@ public struct RouteTable {
     /// The same, calling `beforeSeveral` before it changes anything when it is about to remove more
     /// than one route (each removal is its own store, which the owner may need to announce).
     public mutating func removeRoutes(to address: IPAddress, beforeSeveral: () -> Void) -> Int {
-        // The stored prefixes at the address that are routes (not own prefixes). The closures see
-        // the header alone: capturing the table would copy it.
-        var found: [RouteID] = []
-        let lengths = address.lengthsAsNetwork, header = header
-        switch address.family {
-        case .v4:
-            RouteTrie<UInt32>.forEachPrefix(at: UInt32.key(address), lengths: lengths, header: header) { index in
-                if RouteRecords.flags(RouteRecords.record(header, UInt32.self, index), UInt32.self).contains(.route) {
-                    found.append(RouteID(.v4, index))
-                }
-            }
-        case .v6:
-            RouteTrie<UInt128>.forEachPrefix(at: UInt128.key(address), lengths: lengths, header: header) { index in
-                if RouteRecords.flags(RouteRecords.record(header, UInt128.self, index), UInt128.self).contains(.route) {
-                    found.append(RouteID(.v6, index))
-                }
-            }
-        }
+        let found = address.family == .v4 ? Self.routes(at: address, UInt32.self, header: header)
+                                           : Self.routes(at: address, UInt128.self, header: header)
         if found.count > 1 { beforeSeveral() }
         for id in found { removeRoute(id) }
         return found.count
+    }
+
+    /// The routes (not own prefixes) whose network's address is `address`, shortest first. Static,
+    /// given the header: a closure that captured the table would copy it.
+    private static func routes<Key: RouteKey>(at address: IPAddress, _: Key.Type, header: UnsafeMutableRawPointer) -> [RouteID] {
+        var found: [RouteID] = []
+        RouteTrie<Key>.forEachPrefix(at: Key.key(address), lengths: address.lengthsAsNetwork, header: header) { index in
+            if RouteRecords.flags(RouteRecords.record(header, Key.self, index), Key.self).contains(.route) {
+                found.append(RouteID(Key.family, index))
+            }
+        }
+        return found
     }
 
     /// Removes every route, keeping the own prefixes.
