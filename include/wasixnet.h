@@ -292,6 +292,10 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  * addr_add allows host bits (10.0.0.5/24 is an address with its prefix); an unspecified or
  * multicast address is EINVAL, an address the port already has (whatever its prefix) EEXIST,
  * max_addrs addresses already ENOMEM. Removing what is not there is ENOENT.
+ * Whatever max_routes says, one family of a port holds at most 16,777,215 routes and own
+ * prefixes together (as many as IPv4 has /24 networks; a full internet table is about a
+ * million), the entries just removed counted until readers have moved past them: a route_add,
+ * gateway_set or addr_add that would need one more is ENOMEM ([port.memory] says why).
  *
  * §4.3 Lists [port.lists]
  * addr_list and route_list follow one protocol. On entry the count cell (*naddrs, *nroutes)
@@ -356,7 +360,10 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  * 256 bytes, a typical guest's port (an own IPv4 address, the gateway, three more IPv4 routes,
  * two IPv6 routes) under 1 KiB, both measured as resident memory per port with 20,000 live
  * ports (`make bench`); what routes and addresses held is returned when they go (after the
- * readers that could still see it, [port.concurrency]).
+ * readers that could still see it, [port.concurrency]). The trie names each entry in 24 bits and
+ * keeps beside it, in the other 8, what most lookups answer (no router, or one of the first 254
+ * IPv4 routers), so that a lookup in a table bigger than the cache reads no more than the trie:
+ * hence the 16,777,215 entries a family at most ([port.validation]).
  * ========================================================================================== */
 #ifdef WASIXNET_HEADER_CHECK
 /* Only for the build's drift check, which compiles this header together with the one Swift
@@ -437,7 +444,8 @@ wasixnet_errno_t wasixnet_port_dhcp_acquire(wasixnet_port_t *port);
 
 /* Adds an own address with its prefix (host bits allowed: 10.0.0.5/24). The prefix becomes
  * on-link for lookups. EINVAL: not inet4/inet6, prefix over 32/128, unspecified or multicast
- * address; EEXIST: the address is already the port's (whatever its prefix); ENOMEM: max_addrs. */
+ * address; EEXIST: the address is already the port's (whatever its prefix); ENOMEM: max_addrs,
+ * or its prefix is new and its family holds 16,777,215 entries ([port.validation]). */
 wasixnet_errno_t wasixnet_port_addr_add(wasixnet_port_t *port, const wasixnet_addr_cidr_t *addr);
 
 /* Removes an own address. EINVAL: not inet4/inet6; ENOENT: not an address of the port. */
@@ -459,14 +467,16 @@ wasixnet_errno_t wasixnet_port_mac(wasixnet_port_t *port, wasixnet_hardware_addr
 /* Installs the default route (0.0.0.0/0 or ::/0) via `addr`, with no lifetimes, replacing that
  * family's default route (one from an earlier gateway_set or from route_add) in its place in the
  * list order. EINVAL: not inet4/inet6, or an unspecified, multicast or broadcast address;
- * ENOMEM: a new default route would exceed max_routes. */
+ * ENOMEM: a new default route would exceed max_routes, or the family's 16,777,215 entries
+ * ([port.validation]). */
 wasixnet_errno_t wasixnet_port_gateway_set(wasixnet_port_t *port, const wasixnet_addr_t *addr);
 
 /* Adds a route to `cidr` via `via_router` (tag UNSPEC: on-link, no gateway).
  * EINVAL, in this order: cidr not inet4/inet6; prefix over 32/128; host bits set beyond the
  * prefix (10.1.2.3/24); via_router neither UNSPEC nor the cidr's family; via_router unspecified,
  * multicast or 255.255.255.255; an option tag other than 0/1; preferred_until > expires_at;
- * expires_at <= now. Then EEXIST: a live route to the same CIDR; ENOMEM: max_routes live routes. */
+ * expires_at <= now. Then EEXIST: a live route to the same CIDR; ENOMEM: max_routes live routes,
+ * or the family's 16,777,215 entries ([port.validation]). */
 wasixnet_errno_t wasixnet_port_route_add(wasixnet_port_t *port, const wasixnet_addr_cidr_t *cidr,
                                          const wasixnet_addr_t *via_router,
                                          const wasixnet_option_timestamp_t *preferred_until,

@@ -23,7 +23,7 @@ import Testing
         #expect(RawAtomic.loadWord(RouteTrie<UInt32>.rootSlot(header)) != oldRoot, "the /8 made a new root")
         #expect(table.removeRoutes(to: v4(10, 1, 2, 0)) == 1)
         // The old root is retired, not freed, until this test lets it go below.
-        #expect(RouteTrie<UInt32>.lookup(probe, header: header, root: oldRoot) == 0)
+        #expect(RouteTrie<UInt32>.lookup(probe, header: header, root: oldRoot).element.raw == 0)
         #expect(table.longestMatch(for: v4(10, 1, 2, 3))?.destination.prefixLength == 8)
         table.freeRetiredNow()
     }

@@ -84,7 +84,8 @@ import Testing
         }
         for _ in 0..<200 {
             let network = Self.randomNetwork(family, using: &generator)
-            table.addOnLink(network)
+            let added = table.addOnLink(network)
+            #expect(added)
             if !oracle.onLink.contains(network) { oracle.onLink.append(network) } else { table.removeOnLink(network) }
         }
         #expect(table.routeCount == oracle.routes.count)

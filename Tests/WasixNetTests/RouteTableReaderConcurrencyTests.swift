@@ -93,7 +93,7 @@ extension Concurrent {
                             }
                         }
                     case 4:
-                        if Bool.random(using: &generator) { table.pointee.addOnLink(Self.ownPrefix) }
+                        if Bool.random(using: &generator) { _ = table.pointee.addOnLink(Self.ownPrefix) }
                         else { table.pointee.removeOnLink(Self.ownPrefix) }
                     case 5:
                         _ = table.pointee.setDefaultRoute(via: Self.defaultRouters.randomElement(using: &generator)!)

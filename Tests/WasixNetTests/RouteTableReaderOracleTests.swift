@@ -112,7 +112,8 @@ import Testing
                 #expect(table.removeRoutes(to: address) == removed)
                 oracle.routes.removeAll { $0.destination.address.ip == address }
             case 65..<78:
-                table.addOnLink(network)
+                let added = table.addOnLink(network)
+                #expect(added)
                 oracle.onLink[network, default: 0] += 1
             case 78..<90:
                 guard let own = oracle.onLink.keys.randomElement(using: &generator) else { break }

@@ -317,8 +317,8 @@ public final class Port: Sendable {
         return withState(at: nil) { state in
             guard !state.addresses.contains(where: { $0.address.ip == address.address.ip }) else { return .exist }
             guard state.addresses.count < maxAddresses else { return .nomem }
+            guard state.routes.addOnLink(address.network, maxRoutes: maxRoutes) else { return .nomem }
             state.addresses.append(address)
-            state.routes.addOnLink(address.network, maxRoutes: maxRoutes)
             return .success
         }
     }

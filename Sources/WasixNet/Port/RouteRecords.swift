@@ -36,8 +36,8 @@ struct RecordFlags: OptionSet {
 enum RouteRecords {
     static let firstChunkRecords = 16
     static let chunkHeader = 8
-    /// Indices stay below this (the trie's leaf values and the list's ids have room to spare).
-    static let maxIndex: UInt32 = 1 << 30
+    /// Indices stay below this: a trie element names a record in 24 bits (`RouteElement`).
+    static let maxIndex: UInt32 = RouteElement.indexLimit
 
     @inline(__always)
     static func place(of index: UInt32) -> (chunk: Int, offset: Int) {

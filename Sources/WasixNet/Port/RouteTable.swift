@@ -50,6 +50,8 @@ public struct RouteTable {
     private var header: UnsafeMutableRawPointer { reader.header }
 
     private var nextIndex4: UInt32 = 1, nextIndex6: UInt32 = 1
+    /// Record indices stay below this (`RouteRecords.maxIndex`; lower only in tests of the limit).
+    private let indexLimit: UInt32
     private var freeIndices4: [UInt32] = [], freeIndices6: [UInt32] = []
     /// Records freed since the last `takeRetired`, then those waiting for the grace period after it.
     private var freedIDs: [RouteID] = []
@@ -69,8 +71,11 @@ public struct RouteTable {
     /// Live routes with a preferred_until or an expires_at: while 0, time does not matter.
     public private(set) var routesWithLifetimes = 0
 
-    public init(maxRoutes: Int) {
+    public init(maxRoutes: Int) { self.init(maxRoutes: maxRoutes, indexLimit: RouteRecords.maxIndex) }
+
+    init(maxRoutes: Int, indexLimit: UInt32) {
         self.maxRoutes = maxRoutes
+        self.indexLimit = min(indexLimit, RouteRecords.maxIndex)
         blocks = Blocks(maxRoutes: maxRoutes)
         reader = Reader(header: blocks.header)
     }
@@ -137,7 +142,7 @@ public struct RouteTable {
         let key = Key.key(route.destination.address.ip), length = Int(route.destination.prefixLength)
         let existing = RouteTrie<Key>.find(key, length: length, header: header)
         if existing != 0 && isRoute(RouteID(Key.family, existing)) { return .exist }
-        guard routeCount < maxRoutes else { return .nomem }
+        guard routeCount < maxRoutes, hasRecordIndex(Key.self) else { return .nomem }
         var extras = RouteExtras(route)
         let index = allocateRecord(key, router: route.router.map { Key.key($0.ip) }, length: length, isRoute: true, extras: &extras)
         let id = RouteID(Key.family, index)
@@ -164,6 +169,7 @@ public struct RouteTable {
         let existing = RouteTrie<Key>.find(0, length: 0, header: header)
         let old = RouteID(Key.family, existing)
         guard existing != 0, isRoute(old) else { return addRoute(replacement) }
+        guard hasRecordIndex(Key.self) else { return .nomem }
         var extras = RouteExtras(replacement)
         let index = allocateRecord(Key(0), router: Key.key(router.ip), length: 0, isRoute: true, extras: &extras)
         let id = RouteID(Key.family, index)
@@ -230,20 +236,22 @@ public struct RouteTable {
 
     // MARK: Own prefixes
 
-    /// Makes `network` on-link (once per own address in it: it stays until each is removed).
-    public mutating func addOnLink(_ network: Network, references: UInt32 = 1) {
+    /// Makes `network` on-link (once per own address in it: it stays until each is removed);
+    /// false, and nothing changed, when a new prefix finds no record index left in its family.
+    public mutating func addOnLink(_ network: Network, references: UInt32 = 1) -> Bool {
         if var entry = onLink[network] {
             entry.references += references
             onLink[network] = entry
-            return
+            return true
         }
         switch network.address.family {
-        case .v4: addOnLink(network, references: references, UInt32.self)
-        case .v6: addOnLink(network, references: references, UInt128.self)
+        case .v4: return addOnLink(network, references: references, UInt32.self)
+        case .v6: return addOnLink(network, references: references, UInt128.self)
         }
     }
 
-    private mutating func addOnLink<Key: RouteKey>(_ network: Network, references: UInt32, _: Key.Type) {
+    private mutating func addOnLink<Key: RouteKey>(_ network: Network, references: UInt32, _: Key.Type) -> Bool {
+        guard hasRecordIndex(Key.self) else { return false }
         let key = Key.key(network.address), length = Int(network.prefixLength)
         var extras = RouteExtras()
         let index = allocateRecord(key, router: nil, length: length, isRoute: false, extras: &extras)
@@ -253,6 +261,7 @@ public struct RouteTable {
         if RouteTrie<Key>.find(key, length: length, header: header) == 0 {
             RouteTrie<Key>.set(key, length: length, to: index, header: header, retired: &blocks.retired)
         }
+        return true
     }
 
     public mutating func removeOnLink(_ network: Network) {
@@ -353,6 +362,12 @@ public struct RouteTable {
     }
 
     // MARK: Records
+
+    /// Whether a family has a record index for one more route or own prefix: 2^24 - 1 of them
+    /// (`RouteElement`), those of removed entries counted until they may be named again.
+    private func hasRecordIndex<Key: RouteKey>(_: Key.Type) -> Bool {
+        Key.family == .v4 ? !freeIndices4.isEmpty || nextIndex4 < indexLimit : !freeIndices6.isEmpty || nextIndex6 < indexLimit
+    }
 
     private mutating func allocateRecord<Key: RouteKey>(_ destination: Key, router: Key?, length: Int, isRoute: Bool,
                                                        extras: inout RouteExtras) -> UInt32 {

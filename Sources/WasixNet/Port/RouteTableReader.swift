@@ -19,13 +19,27 @@ extension RouteTable {
             return id == .none ? nil : route(of: id)
         }
 
-        /// `longestMatch` for `Port.plainLookup`: the record's fields, when it has no extras.
+        /// `longestMatch` for `Port.plainLookup`: what the best match's element says (`RouteElement`),
+        /// or else its record's fields, when it has no extras.
         @inline(__always)
         public func plainMatch(for address: IPAddress) -> PlainLookup {
-            let id = matchID(for: address)
-            guard id != .none else { return .unreachable }
-            return id.family == .v4 ? RouteRecords.plainRoute(header, UInt32.self, id.index)
-                                    : RouteRecords.plainRoute(header, UInt128.self, id.index)
+            switch address.family {
+            case .v4: plainAnswer(UInt32.key(address))
+            case .v6: plainAnswer(UInt128.key(address))
+            }
+        }
+
+        @inline(__always)
+        private func plainAnswer<Key: RouteKey>(_ key: Key) -> PlainLookup {
+            let match = RouteTrie<Key>.lookup(key, header: header)
+            guard match.element.raw != 0 else { return .unreachable }
+            let answer = match.element.answer
+            guard answer != RouteElement.askTheRecord else { return RouteRecords.plainRoute(header, Key.self, match.recordIndex) }
+            // The prefix covers the key: its network is the key cut to the prefix's length.
+            let network = match.length == 0 ? 0 : key & (Key.max &<< (Key.bitWidth &- match.length))
+            return .found(PlainRoute(family: Key.family, prefixLength: UInt8(truncatingIfNeeded: match.length),
+                                     destination: UInt128(network),
+                                     router: answer == RouteElement.noRouter ? nil : UInt128(NextHops.router(header, answer &- 1))))
         }
 
         /// Whether any route or own prefix covers `address`.
@@ -53,10 +67,10 @@ extension RouteTable {
         func matchID(for address: IPAddress) -> RouteID {
             switch address.family {
             case .v4:
-                let index = RouteTrie<UInt32>.lookup(UInt32.key(address), header: header)
+                let index = RouteTrie<UInt32>.lookup(UInt32.key(address), header: header).recordIndex
                 return index == 0 ? .none : RouteID(.v4, index)
             case .v6:
-                let index = RouteTrie<UInt128>.lookup(UInt128.key(address), header: header)
+                let index = RouteTrie<UInt128>.lookup(UInt128.key(address), header: header).recordIndex
                 return index == 0 ? .none : RouteID(.v6, index)
             }
         }

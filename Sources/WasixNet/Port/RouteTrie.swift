@@ -36,7 +36,18 @@ enum RouteTrie<Key: RouteKey> {
     }
 
     @inline(__always)
-    static func leafValue(_ index: UInt32) -> UInt { UInt(index) &<< 1 | 1 }
+    static func leafValue(_ element: RouteElement) -> UInt { UInt(element.raw) &<< 1 | 1 }
+
+    @inline(__always)
+    static func leafElement(_ value: UInt) -> RouteElement { RouteElement(raw: UInt32(truncatingIfNeeded: value &>> 1)) }
+
+    /// What a lookup found: the longest prefix's element (raw 0: none) and the prefix's length.
+    struct Match {
+        let element: RouteElement
+        let length: Int
+        static var none: Match { Match(element: RouteElement(raw: 0), length: 0) }
+        @inline(__always) var recordIndex: UInt32 { element.recordIndex }
+    }
 
     @inline(__always)
     static func rootSlot(_ header: UnsafeMutableRawPointer) -> UnsafeMutableRawPointer {
@@ -45,25 +56,25 @@ enum RouteTrie<Key: RouteKey> {
 
     // MARK: Reading (any thread)
 
-    /// The record index of the longest prefix covering `key`, or 0.
+    /// The longest prefix covering `key` (`Match.none` when there is none).
     @inline(__always)
-    static func lookup(_ key: Key, header: UnsafeMutableRawPointer) -> UInt32 {
+    static func lookup(_ key: Key, header: UnsafeMutableRawPointer) -> Match {
         lookup(key, header: header, root: RawAtomic.loadWord(rootSlot(header)))
     }
 
     /// The same walk from a root value read earlier (what a lookup holds if it is stopped after
     /// its first load: the tests show what it can then see, LookupConsistencyTests).
     @inline(__always)
-    static func lookup(_ key: Key, header: UnsafeMutableRawPointer, root: UInt) -> UInt32 {
+    static func lookup(_ key: Key, header: UnsafeMutableRawPointer, root: UInt) -> Match {
         var value = root
-        guard value != 0 else { return 0 }
+        guard value != 0 else { return .none }
         var node = RouteTrieNode(nodeValue: value)
-        var best = node, bestIndex = 0, bestIsDense = false, depth = 0
+        var best = node, bestIndex = 0, bestIsDense = false, bestDepth = 0, depth = 0
         while true {
             let byte = key.byte(at: depth)
             let index = node.longestPrefix(covering: byte)
             let isDense = value & RouteTrieNode.denseTag != 0
-            if index != 0 { (best, bestIndex, bestIsDense) = (node, index, isDense) }
+            if index != 0 { (best, bestIndex, bestIsDense, bestDepth) = (node, index, isDense, depth) }
             if isDense {
                 value = RawAtomic.loadWord(node.childSlot(byte))
                 guard value != 0 else { break }
@@ -72,10 +83,11 @@ enum RouteTrie<Key: RouteKey> {
                 value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
             }
             if value & 1 != 0 {
-                let leaf = UInt32(truncatingIfNeeded: value &>> 1)
-                let record = RouteRecords.record(header, Key.self, leaf)
-                if key.lies(in: RouteRecords.destination(record, Key.self), length: RouteRecords.prefixLength(record, Key.self)) {
-                    return leaf
+                let leaf = leafElement(value)
+                let record = RouteRecords.record(header, Key.self, leaf.recordIndex)
+                let length = RouteRecords.prefixLength(record, Key.self)
+                if key.lies(in: RouteRecords.destination(record, Key.self), length: length) {
+                    return Match(element: leaf, length: length)
                 }
                 break
             }
@@ -83,7 +95,10 @@ enum RouteTrie<Key: RouteKey> {
             if value & RouteTrieNode.denseTag == 0 { node.prefetchBody() }
             depth &+= 1
         }
-        return bestIndex == 0 ? 0 : best.recordIndex(best.prefixRank(bestIndex), dense: bestIsDense)
+        guard bestIndex != 0 else { return .none }
+        // A prefix index's highest bit says how many bits of its node's byte the prefix takes.
+        return Match(element: best.element(best.prefixRank(bestIndex), dense: bestIsDense),
+                     length: bestDepth &* 8 &+ (Int.bitWidth &- 1 &- bestIndex.leadingZeroBitCount))
     }
 
     // MARK: Writing (the writer only)
@@ -96,7 +111,7 @@ enum RouteTrie<Key: RouteKey> {
         while let node = RouteTrieNode(value: value) {
             if depth == target {
                 let index = prefixIndex(key, length: length)
-                return node.hasPrefix(index) ? node.recordIndex(node.prefixRank(index)) : 0
+                return node.hasPrefix(index) ? node.element(node.prefixRank(index)).recordIndex : 0
             }
             let byte = key.byte(at: depth)
             guard node.hasChild(byte) else { return 0 }
@@ -104,7 +119,7 @@ enum RouteTrie<Key: RouteKey> {
             depth += 1
         }
         guard value & 1 != 0 else { return 0 }
-        let leaf = UInt32(truncatingIfNeeded: value >> 1)
+        let leaf = leafElement(value).recordIndex
         return matches(leaf, key, length, header) ? leaf : 0
     }
 
@@ -122,7 +137,7 @@ enum RouteTrie<Key: RouteKey> {
             if first <= last {
                 for length in first...last {
                     let index = prefixIndex(key, length: length)
-                    if node.hasPrefix(index) { body(node.recordIndex(node.prefixRank(index))) }
+                    if node.hasPrefix(index) { body(node.element(node.prefixRank(index)).recordIndex) }
                 }
             }
             guard 8 * depth + 8 < lengths.upperBound else { return }
@@ -133,21 +148,22 @@ enum RouteTrie<Key: RouteKey> {
         }
         // A leaf: one prefix, deeper than the node above it.
         guard value & 1 != 0 else { return }
-        let leaf = UInt32(truncatingIfNeeded: value >> 1)
+        let leaf = leafElement(value).recordIndex
         let record = RouteRecords.record(header, Key.self, leaf)
         if RouteRecords.destination(record, Key.self) == key && lengths.contains(RouteRecords.prefixLength(record, Key.self)) {
             body(leaf)
         }
     }
 
-    /// Makes `key/length` (no bits set past `length`) lead to record `index`, in place of what
-    /// it led to, if anything.
+    /// Makes `key/length` (no bits set past `length`) lead to record `index` (written already),
+    /// in place of what it led to, if anything.
     static func set(_ key: Key, length: Int, to index: UInt32, header: UnsafeMutableRawPointer,
                     retired: inout [UnsafeMutableRawPointer]) {
+        let element = RouteElement.of(record: index, header: header, Key.self)
         let slot = rootSlot(header)
         // An empty family starts from an empty node (never published: the insert copies it).
         let root = RouteTrieNode(value: RawAtomic.loadWord(slot)) ?? RouteTrieNode.copy(of: nil, child: 0, value: nil)
-        if case .replace(let value) = insert(into: root, depth: 0, key, length: length, index: index, header: header,
+        if case .replace(let value) = insert(into: root, depth: 0, key, length: length, element: element, header: header,
                                              retired: &retired) {
             RawAtomic.storeWord(value, slot)
         }
@@ -168,20 +184,20 @@ enum RouteTrie<Key: RouteKey> {
         return RouteRecords.destination(record, Key.self) == key && RouteRecords.prefixLength(record, Key.self) == length
     }
 
-    private static func insert(into node: RouteTrieNode, depth: Int, _ key: Key, length: Int, index: UInt32,
+    private static func insert(into node: RouteTrieNode, depth: Int, _ key: Key, length: Int, element: RouteElement,
                                header: UnsafeMutableRawPointer, retired: inout [UnsafeMutableRawPointer]) -> Change {
         if depth == Self.depth(ofLength: length) {
             retired.append(node.raw)
-            return .replace(RouteTrieNode.copy(of: node, prefix: prefixIndex(key, length: length), id: index).value)
+            return .replace(RouteTrieNode.copy(of: node, prefix: prefixIndex(key, length: length), element: element).value)
         }
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else {
             if node.staysDense(adding: 1) {
-                node.setDenseChild(byte, leafValue(index))
+                node.setDenseChild(byte, leafValue(element))
                 return .none
             }
             retired.append(node.raw)
-            return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(index)).value)
+            return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(element)).value)
         }
         let slot = node.slot(forByte: byte)
         let value = slot.load(as: UInt.self)
@@ -189,28 +205,29 @@ enum RouteTrie<Key: RouteKey> {
         if let existing = RouteTrieNode(value: value) {
             child = existing
         } else {
-            let other = UInt32(truncatingIfNeeded: value >> 1)
-            if matches(other, key, length, header) {
-                RawAtomic.storeWord(leafValue(index), slot)
+            let other = leafElement(value)
+            if matches(other.recordIndex, key, length, header) {
+                RawAtomic.storeWord(leafValue(element), slot)
                 return .none
             }
             child = pushedDown(other, depth: depth + 1, header: header)
         }
-        switch insert(into: child, depth: depth + 1, key, length: length, index: index, header: header, retired: &retired) {
+        switch insert(into: child, depth: depth + 1, key, length: length, element: element, header: header,
+                      retired: &retired) {
         case .none: RawAtomic.storeWord(child.value, slot)
         case .replace(let replacement): RawAtomic.storeWord(replacement, slot)
         }
         return .none
     }
 
-    /// A new node at `depth` holding only the leaf `index` (which was alone above it).
-    private static func pushedDown(_ index: UInt32, depth: Int, header: UnsafeMutableRawPointer) -> RouteTrieNode {
-        let record = RouteRecords.record(header, Key.self, index)
+    /// A new node at `depth` holding only the leaf `element` (which was alone above it).
+    private static func pushedDown(_ element: RouteElement, depth: Int, header: UnsafeMutableRawPointer) -> RouteTrieNode {
+        let record = RouteRecords.record(header, Key.self, element.recordIndex)
         let key = RouteRecords.destination(record, Key.self), length = RouteRecords.prefixLength(record, Key.self)
         if Self.depth(ofLength: length) == depth {
-            return RouteTrieNode.copy(of: nil, prefix: prefixIndex(key, length: length), id: index)
+            return RouteTrieNode.copy(of: nil, prefix: prefixIndex(key, length: length), element: element)
         }
-        return RouteTrieNode.copy(of: nil, child: key.byte(at: depth), value: leafValue(index))
+        return RouteTrieNode.copy(of: nil, child: key.byte(at: depth), value: leafValue(element))
     }
 
     private static func remove(from node: RouteTrieNode, depth: Int, _ key: Key, length: Int, isRoot: Bool,
@@ -219,7 +236,7 @@ enum RouteTrie<Key: RouteKey> {
             let index = prefixIndex(key, length: length)
             guard node.hasPrefix(index) else { return .none }
             retired.append(node.raw)
-            return normalized(RouteTrieNode.copy(of: node, prefix: index, id: nil), isRoot: isRoot)
+            return normalized(RouteTrieNode.copy(of: node, prefix: index, element: nil), isRoot: isRoot)
         }
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else { return .none }
@@ -241,7 +258,7 @@ enum RouteTrie<Key: RouteKey> {
             case .replace:
                 break  // the child is gone: this node loses its slot
             }
-        } else if !matches(UInt32(truncatingIfNeeded: value >> 1), key, length, header) {
+        } else if !matches(leafElement(value).recordIndex, key, length, header) {
             return .none
         }
         if node.staysDense(adding: -1) {
@@ -262,7 +279,7 @@ enum RouteTrie<Key: RouteKey> {
             return .replace(0)
         }
         if !isRoot && node.prefixCount == 1 && node.childCount == 0 {
-            let leaf = leafValue(node.recordIndex(0))
+            let leaf = leafValue(node.element(0))
             free(node.raw)
             return .replace(leaf)
         }
@@ -277,14 +294,14 @@ enum RouteTrie<Key: RouteKey> {
     // MARK: Walks
 
     /// Calls `body` with every node reachable from the family's root, children before their
-    /// parent (so that `body` may free each node it is given), and with every leaf's index.
+    /// parent (so that `body` may free each node it is given), and with every leaf's record index.
     static func forEachNode(header: UnsafeMutableRawPointer, leaf: (UInt32) -> Void = { _ in },
                             _ body: (RouteTrieNode) -> Void) {
         forEachNode(below: RawAtomic.loadWord(rootSlot(header)), leaf: leaf, body)
     }
 
     private static func forEachNode(below value: UInt, leaf: (UInt32) -> Void, _ body: (RouteTrieNode) -> Void) {
-        if value & 1 != 0 { leaf(UInt32(truncatingIfNeeded: value >> 1)); return }
+        if value & 1 != 0 { leaf(leafElement(value).recordIndex); return }
         guard let node = RouteTrieNode(value: value) else { return }
         node.forEachChildValue { forEachNode(below: $0, leaf: leaf, body) }
         body(node)

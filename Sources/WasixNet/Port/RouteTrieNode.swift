@@ -9,16 +9,17 @@ import CWasixNetSystem
 /// Prefixes: index `(1 << r) | (byte >> (8 - r))` (r = 0...8 bits of the node's byte: 1...511)
 /// in a 512-bit bitmap; a prefix of length L > 0 sits in the node at depth (L - 1) / 8 with
 /// r = L - 8 * depth, so a /8, /16, /24 is a full byte of its parent (r = 8), and /0 is the
-/// root's index 1. Its element is the record index (UInt32) of the prefix's entry.
+/// root's index 1. Its element is the prefix's `RouteElement` (a UInt32: its record's index and
+/// what a lookup may answer without the record).
 /// Children: a 256-bit bitmap of the bytes that have one; a child slot holds either a node's
-/// address (even) or a leaf, `index << 1 | 1`: a lone prefix deeper than the node, whose record
+/// address (even) or a leaf, `element << 1 | 1`: a lone prefix deeper than the node, whose record
 /// says which (path compression: an IPv6 /48 or an IPv4 /32 alone below a byte costs one slot,
 /// not a chain of nodes).
 ///
 /// Layout (bytes): prefix bitmap 0..<64, child bitmap 64..<96, child count (UInt16) at 96,
 /// prefix count (UInt16) at 98, per child-bitmap word the count of children before it (4 x UInt8)
 /// at 100, per prefix-bitmap word the count of prefixes before it (8 x UInt16) at 104; then the
-/// child slots (8 bytes each) from 120 and the record indices (4 bytes each) after them. The
+/// child slots (8 bytes each) from 120 and the elements (4 bytes each) after them. The
 /// counts spare a lookup all but one popcount per node (the build's baseline x86-64 has no
 /// popcount instruction).
 ///
@@ -95,20 +96,20 @@ struct RouteTrieNode {
 
     func childValue(forByte byte: Int) -> UInt { slot(forByte: byte).load(as: UInt.self) }
 
-    /// The record index of prefix `rank` (the writer's).
-    func recordIndex(_ rank: Int) -> UInt32 { recordIndex(rank, dense: isDense) }
+    /// The element of prefix `rank` (the writer's).
+    func element(_ rank: Int) -> RouteElement { element(rank, dense: isDense) }
 
     /// The same for a reader, who knows from the node's value whether it is dense: a reader never
     /// reads a dense node's child bitmap or counts, which the writer changes in place
     /// (`setDenseChild`).
     @inline(__always)
-    func recordIndex(_ rank: Int, dense: Bool) -> UInt32 {
+    func element(_ rank: Int, dense: Bool) -> RouteElement {
         let slotBytes = dense ? 8 &* 256 : 8 &* Int(raw.load(fromByteOffset: 96, as: UInt16.self))
-        return raw.load(fromByteOffset: Self.headerSize &+ slotBytes &+ 4 &* rank, as: UInt32.self)
+        return RouteElement(raw: raw.load(fromByteOffset: Self.headerSize &+ slotBytes &+ 4 &* rank, as: UInt32.self))
     }
 
     /// Asks for the lines past the node's first, ahead of the dependent loads a lookup makes there
-    /// (child slot, record index), so that in a table larger than the cache they come with the
+    /// (child slot, element), so that in a table larger than the cache they come with the
     /// header's miss instead of after it.
     @inline(__always)
     func prefetchBody() {
@@ -136,9 +137,10 @@ struct RouteTrieNode {
 
     // MARK: Building (the writer's, on nodes not yet published)
 
-    /// A copy of `old` (nil: an empty node) with prefix `index` set to record `id` (added, or
-    /// replacing the one there), or taken out when `id` is nil.
-    static func copy(of old: RouteTrieNode?, prefix index: Int, id: UInt32?) -> RouteTrieNode {
+    /// A copy of `old` (nil: an empty node) with prefix `index` set to `element` (added, or
+    /// replacing the one there), or taken out when `element` is nil.
+    static func copy(of old: RouteTrieNode?, prefix index: Int, element: RouteElement?) -> RouteTrieNode {
+        let id = element?.raw
         let had = old?.hasPrefix(index) ?? false
         let oldPrefixes = old?.prefixCount ?? 0, children = old?.childCount ?? 0
         let prefixes = oldPrefixes + (id != nil && !had ? 1 : 0) - (id == nil && had ? 1 : 0)
@@ -149,12 +151,12 @@ struct RouteTrieNode {
             node.childSlot(0).copyMemory(from: old.childSlot(0), byteCount: 8 * old.slotCount)
         }
         let rank = old?.prefixRank(index) ?? 0
-        let target = node.recordIndices
+        let target = node.elements
         var write = 0
         for read in 0..<oldPrefixes {
             if read == rank, let id { target[write] = id; write += 1 }
             if read == rank && had { continue }  // replaced or taken out
-            target[write] = old!.recordIndex(read)
+            target[write] = old!.element(read).raw
             write += 1
         }
         if !had, let id, rank == oldPrefixes { target[write] = id }
@@ -185,7 +187,7 @@ struct RouteTrieNode {
             }
         }
         if prefixes > 0, let old {
-            UnsafeMutableRawPointer(node.recordIndices.baseAddress!).copyMemory(from: old.raw + headerSize + 8 * old.slotCount,
+            UnsafeMutableRawPointer(node.elements.baseAddress!).copyMemory(from: old.raw + headerSize + 8 * old.slotCount,
                                                                                byteCount: 4 * prefixes)
         }
         return node
@@ -261,7 +263,7 @@ struct RouteTrieNode {
         }
     }
 
-    private var recordIndices: UnsafeMutableBufferPointer<UInt32> {
+    private var elements: UnsafeMutableBufferPointer<UInt32> {
         UnsafeMutableBufferPointer(start: (raw + Self.headerSize + 8 * slotCount).assumingMemoryBound(to: UInt32.self),
                                    count: prefixCount)
     }

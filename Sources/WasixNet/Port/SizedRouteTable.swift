@@ -101,9 +101,15 @@ struct SizedRouteTable {
         if let large { large.pointee.expireRoutes(at: now); handOverRetired() } else { compact.expireRoutes(at: now) }
     }
 
-    mutating func addOnLink(_ network: Network, maxRoutes: Int) {
+    /// Makes `network` on-link; false when a large table has no record index left for it.
+    mutating func addOnLink(_ network: Network, maxRoutes: Int) -> Bool {
         defer { settleForm(maxRoutes: maxRoutes) }
-        if let large { large.pointee.addOnLink(network); handOverRetired() } else { compact.addOnLink(network) }
+        guard let large else {
+            compact.addOnLink(network)
+            return true
+        }
+        defer { handOverRetired() }
+        return large.pointee.addOnLink(network)
     }
 
     mutating func removeOnLink(_ network: Network) {
@@ -133,7 +139,8 @@ struct SizedRouteTable {
             compact = small
         } else if let maxRoutes, compact.entryCount > Self.compactLimit {
             var table = RouteTable(maxRoutes: maxRoutes)
-            for (network, references) in compact.onLinkPrefixes { table.addOnLink(network, references: references) }
+            // A new table has every record index free: the short array's few entries all fit.
+            for (network, references) in compact.onLinkPrefixes { _ = table.addOnLink(network, references: references) }
             for route in compact.routes { _ = table.addRoute(route) }
             table.freeRetiredNow()  // not published yet: nobody can hold what it let go
             let box = UnsafeMutablePointer<RouteTable>.allocate(capacity: 1)
