@@ -98,4 +98,43 @@ import Testing
         #expect(table.longestMatch(for: v4(11, 0, 0, 1))?.destination.prefixLength == 8)
         table.freeRetiredNow()
     }
+
+    /// Leaves at several depths, some settled by their tails (IPv4 always; IPv6 up to 24 bits past
+    /// the slot) and some by their records: every address one bit away from each prefix gets the
+    /// linear scan's answer, before and after removals move leaves up the trie.
+    @Test func leavesAnswerAsTheScanDoes() {
+        var table = RouteTable(maxRoutes: 100)
+        var held: [Network] = [
+            Network(v4(30, 1, 2, 3), prefixLength: 32), Network(v4(30, 1, 2, 0), prefixLength: 30),
+            Network(v4(40, 0, 0, 0), prefixLength: 9), Network(v4(40, 200, 0, 0), prefixLength: 13),
+            Network(v6(0x2001, 0xdb8, 0xab, 0, 0, 0, 0, 0), prefixLength: 48),
+            Network(v6(0x2001, 0xdb8, 0xcd, 0, 0, 0, 0, 0), prefixLength: 48),
+            Network(v6(0x2001, 0xdb9, 0, 1, 0, 0, 0, 0), prefixLength: 64),
+            Network(v6(0x2400, 0, 0, 0, 0, 0, 0, 0x8000), prefixLength: 113),
+            Network(v6(0x2400, 0, 0, 0, 0, 0, 0, 0), prefixLength: 12),
+        ]
+        for network in held { #expect(table.addRoute(Route(destination: CIDR(ScopedAddress(network.address), prefixLength: network.prefixLength))) == .success) }
+        func scan(_ address: IPAddress) -> UInt8? {
+            held.filter { $0.address.family == address.family && address.masked(toPrefixLength: Int($0.prefixLength)) == $0.address }
+                .map(\.prefixLength).max()
+        }
+        func checkAround() {
+            for network in held {
+                let width = network.address.family == .v4 ? 32 : 128
+                for bit in 0..<width {
+                    let address = IPAddress(family: network.address.family, bits: network.address.bits ^ (1 << UInt128(width - 1 - bit)))
+                    #expect(table.longestMatch(for: address)?.destination.prefixLength == scan(address), "\(address)")
+                    Self.expectAgreement(table, address)
+                }
+            }
+        }
+        checkAround()
+        for victim in [Network(v4(30, 1, 2, 0), prefixLength: 30), Network(v6(0x2001, 0xdb8, 0xcd, 0, 0, 0, 0, 0), prefixLength: 48),
+                       Network(v6(0x2400, 0, 0, 0, 0, 0, 0, 0), prefixLength: 12)] {
+            #expect(table.removeRoutes(to: victim.address) == 1)
+            held.removeAll { $0 == victim }
+            checkAround()
+        }
+        table.freeRetiredNow()
+    }
 }

@@ -35,11 +35,35 @@ enum RouteTrie<Key: RouteKey> {
         return RouteTrieNode.prefixIndex(byte: key.byte(at: depth), bits: length &- 8 &* depth)
     }
 
+    /// A leaf's slot value (64 bits): 1 in bit 0, the prefix's element in bits 1...32, its length
+    /// minus one in bits 33...39, and its last 24 bits (all of them when it is shorter) in bits
+    /// 40...63. A lookup that reaches a leaf has matched the key's bytes down to the leaf's slot,
+    /// so when those 24 bits reach back that far, comparing them settles whether the prefix covers
+    /// the key without reading its record (an IPv4 leaf always, an IPv6 one up to 24 bits past its
+    /// slot: a /48 below a depth-2 node); a longer leaf is checked against its record. The value
+    /// says nothing of the depth it sits at, so a leaf keeps it as the writer moves it up or down.
     @inline(__always)
-    static func leafValue(_ element: RouteElement) -> UInt { UInt(element.raw) &<< 1 | 1 }
+    static func leafValue(_ element: RouteElement, _ prefix: Key, length: Int) -> UInt {
+        UInt(element.raw) &<< 1 | 1 | UInt(length &- 1) &<< 33 | tail(prefix, length: length) &<< 40
+    }
+
+    /// The last 24 bits of the first `length` bits of `key` (1...128), right-aligned.
+    @inline(__always)
+    static func tail(_ key: Key, length: Int) -> UInt {
+        UInt(truncatingIfNeeded: key &>> (Key.bitWidth &- length)) & 0xff_ffff
+    }
+
+    /// The slot value of the leaf for record `element` (read from its record: the writer's).
+    static func leafValue(_ element: RouteElement, header: UnsafeMutableRawPointer) -> UInt {
+        let record = RouteRecords.record(header, Key.self, element.recordIndex)
+        return leafValue(element, RouteRecords.destination(record, Key.self), length: RouteRecords.prefixLength(record, Key.self))
+    }
 
     @inline(__always)
     static func leafElement(_ value: UInt) -> RouteElement { RouteElement(raw: UInt32(truncatingIfNeeded: value &>> 1)) }
+
+    @inline(__always)
+    static func leafLength(_ value: UInt) -> Int { Int(truncatingIfNeeded: value &>> 33 & 0x7f) &+ 1 }
 
     /// What a lookup found: the longest prefix's element (raw 0: none) and the prefix's length.
     struct Match {
@@ -83,11 +107,16 @@ enum RouteTrie<Key: RouteKey> {
                 value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
             }
             if value & 1 != 0 {
-                let leaf = leafElement(value)
-                let record = RouteRecords.record(header, Key.self, leaf.recordIndex)
-                let length = RouteRecords.prefixLength(record, Key.self)
+                // The path matched the key's bits before 8 * (depth + 1): the leaf's tail may
+                // cover the rest.
+                let length = leafLength(value)
+                if length <= 8 &* depth &+ 32 {
+                    if tail(key, length: length) == value &>> 40 { return Match(element: leafElement(value), length: length) }
+                    break
+                }
+                let record = RouteRecords.record(header, Key.self, leafElement(value).recordIndex)
                 if key.lies(in: RouteRecords.destination(record, Key.self), length: length) {
-                    return Match(element: leaf, length: length)
+                    return Match(element: leafElement(value), length: length)
                 }
                 break
             }
@@ -193,11 +222,11 @@ enum RouteTrie<Key: RouteKey> {
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else {
             if node.staysDense(adding: 1) {
-                node.setDenseChild(byte, leafValue(element))
+                node.setDenseChild(byte, leafValue(element, key, length: length))
                 return .none
             }
             retired.append(node.raw)
-            return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(element)).value)
+            return .replace(RouteTrieNode.copy(of: node, child: byte, value: leafValue(element, key, length: length)).value)
         }
         let slot = node.slot(forByte: byte)
         let value = slot.load(as: UInt.self)
@@ -207,10 +236,10 @@ enum RouteTrie<Key: RouteKey> {
         } else {
             let other = leafElement(value)
             if matches(other.recordIndex, key, length, header) {
-                RawAtomic.storeWord(leafValue(element), slot)
+                RawAtomic.storeWord(leafValue(element, key, length: length), slot)
                 return .none
             }
-            child = pushedDown(other, depth: depth + 1, header: header)
+            child = pushedDown(value, depth: depth + 1, header: header)
         }
         switch insert(into: child, depth: depth + 1, key, length: length, element: element, header: header,
                       retired: &retired) {
@@ -220,14 +249,15 @@ enum RouteTrie<Key: RouteKey> {
         return .none
     }
 
-    /// A new node at `depth` holding only the leaf `element` (which was alone above it).
-    private static func pushedDown(_ element: RouteElement, depth: Int, header: UnsafeMutableRawPointer) -> RouteTrieNode {
+    /// A new node at `depth` holding only the leaf `leaf` (a slot value, which was alone above it).
+    private static func pushedDown(_ leaf: UInt, depth: Int, header: UnsafeMutableRawPointer) -> RouteTrieNode {
+        let element = leafElement(leaf)
         let record = RouteRecords.record(header, Key.self, element.recordIndex)
         let key = RouteRecords.destination(record, Key.self), length = RouteRecords.prefixLength(record, Key.self)
         if Self.depth(ofLength: length) == depth {
             return RouteTrieNode.copy(of: nil, prefix: prefixIndex(key, length: length), element: element)
         }
-        return RouteTrieNode.copy(of: nil, child: key.byte(at: depth), value: leafValue(element))
+        return RouteTrieNode.copy(of: nil, child: key.byte(at: depth), value: leaf)
     }
 
     private static func remove(from node: RouteTrieNode, depth: Int, _ key: Key, length: Int, isRoot: Bool,
@@ -236,7 +266,7 @@ enum RouteTrie<Key: RouteKey> {
             let index = prefixIndex(key, length: length)
             guard node.hasPrefix(index) else { return .none }
             retired.append(node.raw)
-            return normalized(RouteTrieNode.copy(of: node, prefix: index, element: nil), isRoot: isRoot)
+            return normalized(RouteTrieNode.copy(of: node, prefix: index, element: nil), isRoot: isRoot, header: header)
         }
         let byte = key.byte(at: depth)
         guard node.hasChild(byte) else { return .none }
@@ -266,20 +296,20 @@ enum RouteTrie<Key: RouteKey> {
             return .none
         }
         retired.append(node.raw)
-        return normalized(RouteTrieNode.copy(of: node, child: byte, value: nil), isRoot: isRoot)
+        return normalized(RouteTrieNode.copy(of: node, child: byte, value: nil), isRoot: isRoot, header: header)
     }
 
     /// What a slot should hold instead of `node` (new, unpublished): nothing for an empty node;
     /// below the root, a node holding one prefix alone, or one leaf alone, gives way to a leaf
     /// (it is deeper than the slot). So the shape depends only on the prefixes held, never on the
     /// order they came and went in: a prefix alone below a slot is always a leaf.
-    private static func normalized(_ node: RouteTrieNode, isRoot: Bool) -> Change {
+    private static func normalized(_ node: RouteTrieNode, isRoot: Bool, header: UnsafeMutableRawPointer) -> Change {
         if node.isEmpty {
             free(node.raw)
             return .replace(0)
         }
         if !isRoot && node.prefixCount == 1 && node.childCount == 0 {
-            let leaf = leafValue(node.element(0))
+            let leaf = leafValue(node.element(0), header: header)
             free(node.raw)
             return .replace(leaf)
         }

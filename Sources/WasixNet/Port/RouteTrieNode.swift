@@ -12,9 +12,9 @@ import CWasixNetSystem
 /// root's index 1. Its element is the prefix's `RouteElement` (a UInt32: its record's index and
 /// what a lookup may answer without the record).
 /// Children: a 256-bit bitmap of the bytes that have one; a child slot holds either a node's
-/// address (even) or a leaf, `element << 1 | 1`: a lone prefix deeper than the node, whose record
-/// says which (path compression: an IPv6 /48 or an IPv4 /32 alone below a byte costs one slot,
-/// not a chain of nodes).
+/// address (even) or a leaf (odd, `RouteTrie.leafValue`: the element, the length and the last
+/// bits of a lone prefix deeper than the node; path compression: an IPv6 /48 or an IPv4 /32 alone
+/// below a byte costs one slot, not a chain of nodes).
 ///
 /// Layout (bytes): prefix bitmap 0..<64, child bitmap 64..<96, child count (UInt16) at 96,
 /// prefix count (UInt16) at 98, per child-bitmap word the count of children before it (4 x UInt8)
