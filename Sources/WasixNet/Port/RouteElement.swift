@@ -5,8 +5,9 @@
 /// Why: in a table larger than the cache, the record is one more dependent miss after the trie's
 /// last node, and nearly every lookup reads it only to learn what the node already implies (the
 /// prefix's length is where it sits, its network is the looked-up address cut to that length) and
-/// the router. Answered from the node, an IPv4 lookup of 1M routes ran 0.53 -> 0.34 of the one-bit
-/// trie's time (make bench, paired, 3 alternating runs; issue 11). The byte says:
+/// the router. Answered from the node, an IPv4 lookup of 1M routes went from 0.54-0.57 to
+/// 0.38-0.39 of the one-bit trie's time (make bench, paired, 3 alternating runs; issue 11). The
+/// byte says:
 ///   0        read the record: the route has lifetimes, flow infos or scope ids (an extras block),
 ///            or a router the byte cannot name (IPv6, or an IPv4 next hop past `maxInlineHop`);
 ///   1        nothing more: no router, no extras (own prefixes, on-link routes);
