@@ -39,9 +39,11 @@
  *     at once (§4 [port.concurrency]).
  *   - The library owns nothing it is handed: pointers passed in are read (or written) during the
  *     call only. What the library makes (a port, a socket) is released with its own `_free`.
- *   - The library starts no threads and keeps no state outside the ports and sockets it made
- *     (but for what their writes replaced, until it is freed: [port.concurrency]), so once they
- *     are freed it can be unloaded (dlclose) and loaded again at no lasting cost.
+ *   - The library starts no threads and keeps no state outside the ports and sockets it made,
+ *     but for what their writes replaced, until it is freed, and 128 bytes for each thread that
+ *     has read a port, until that thread exits ([port.concurrency]). Once they are freed it can
+ *     be unloaded (dlclose) and loaded again at no lasting cost; while a thread that read a port
+ *     lives, dlclose leaves the library mapped, and it goes when the last such thread exits.
  *   - Every struct that crosses this interface has its size, alignment and every field offset
  *     pinned with static assertions: if this header compiles, the layout is the contract's.
  *   - Each list of numbers or names that code and text both state (error numbers, socket
@@ -349,7 +351,13 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *     port, held only for the table work itself: never while the clock or a hook runs, never
  *     across a system call, and never waiting for a reader. What a write replaced is freed once
  *     no read that could still see it is running, by a later write of any port or by a port's
- *     free; once the last port is freed the library holds nothing.
+ *     free; once the last port is freed the library holds nothing but its readers' counts.
+ *   - A read counts itself in and out on a count of its own thread's (128 bytes, made at the
+ *     thread's first read, freed when it exits), with no locked instruction: when the library is
+ *     loaded it registers the process for membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), and a
+ *     write that checks for readers has the kernel run a memory barrier on the process's running
+ *     threads, every eighth retirement or so. Where the kernel refuses (before Linux 4.14, or a
+ *     seccomp filter), reads use atomic read-modify-writes instead, with the same guarantees.
  *
  * §4.8 Memory [port.memory]
  * A port's memory follows its table. While its routes and own prefixes number at most 16 they

@@ -79,6 +79,22 @@ extension Concurrent {
             #expect(retireUntilReleased(tag, fillersFrom: 6_000_000))
         }
 
+        /// Each reading thread counts on a slot of its own, made at its first section and freed
+        /// when it exits: threads that read and left hold nothing back, however many came, and
+        /// one that reads again after nesting sections counts as one reader.
+        @Test func threadsThatReadAndLeftHoldNothingBack() {
+            for round in 0..<4 {
+                runOnThreads((0..<16).map { _ in
+                    {
+                        for _ in 0..<100 { ReadSection.reading { ReadSection.reading {} } }
+                    }
+                })
+                let tag = 7_000_001 + round
+                retireTagged(tag)
+                #expect(retireUntilReleased(tag, fillersFrom: 8_000_000 + 100_000 * round))
+            }
+        }
+
         final class Flags: Sendable {
             let inside = Atomic<Bool>(false), leave = Atomic<Bool>(false)
         }
