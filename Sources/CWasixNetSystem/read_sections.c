@@ -69,7 +69,10 @@ _Static_assert(sizeof(reader_slot_t) == LINE, "one slot a line pair");
 static reader_slot_t shared_slot;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static reader_slot_t *registry = &shared_slot;
-static __thread reader_slot_t *own_slot;
+/* Initial-exec: an offset from the thread pointer, fixed at load (8 bytes of the static TLS that
+ * glibc keeps for libraries loaded later), so that neither a read nor the library's dependencies
+ * go through the dynamic loader's __tls_get_addr. */
+static __thread reader_slot_t *own_slot __attribute__((tls_model("initial-exec")));
 static _Atomic unsigned long epoch;
 /* Whether the process is registered for expedited membarrier: then a reader orders its count
  * before its loads with a compiler barrier only, and a writer makes every running thread execute
