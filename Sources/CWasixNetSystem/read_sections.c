@@ -25,8 +25,8 @@
  * a full barrier on every thread of the process that is running (membarrier, private expedited;
  * a thread not running passed one when it was switched out). So the full barrier each side needs
  * happens on the reader's CPU at the writer's request, and a read section costs no locked
- * instruction: 1,000 routes looked up through the ABI went from 18.5 to 14.1-14.6 ns, and two
- * readers on one port from 111 to 141-146 M lookups/s (make bench, issue 11). When the kernel
+ * instruction: 1,000 routes looked up through the ABI went from 18.5 to 13.5-14.0 ns, and two
+ * readers on one port from 104-111 to 139-156 M lookups/s (make bench, issue 11). When the kernel
  * refuses the registration (older than 4.14, or a seccomp filter), readers use sequentially
  * consistent read-modify-writes instead, as writers always may. A writer's check therefore costs
  * a system call that interrupts the process's running threads: it comes every

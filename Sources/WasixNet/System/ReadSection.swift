@@ -18,7 +18,7 @@ import CWasixNetSystem
 /// pays the barrier). Why per-thread counters and not per-CPU ones, which need no registration:
 /// a thread can move to another CPU between choosing a counter and changing it, so a per-CPU
 /// counter takes a locked read-modify-write at entry and at exit, and those two were a quarter of
-/// a 1,000-route lookup (18.5 against 14.1-14.6 ns, issue 11). Why not hazard pointers: a reader
+/// a 1,000-route lookup (18.5 against 13.5-14.0 ns, issue 11). Why not hazard pointers: a reader
 /// would publish every node it steps on, not one count a section. Why the writer never waits
 /// for a grace period: waiting once per write, the abandoned first attempt at this (issue 11) made
 /// a writer stall a whole scheduler slice whenever a reader was preempted inside its section, and
