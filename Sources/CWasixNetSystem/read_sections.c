@@ -46,7 +46,6 @@
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
 #include <pthread.h>
-#include <sched.h>
 #include <stdlib.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -156,15 +155,17 @@ void CWasixNetSystem_read_exit(uintptr_t token)
     }
 }
 
-/* Whether any thread has a section open under `parity` (2: under either). */
-static bool readers_open(unsigned parity)
+enum { PARITY_0 = 1, PARITY_1 = 2, EITHER_PARITY = PARITY_0 | PARITY_1 };
+
+/* Whether any thread has a section open under one of `parities` (PARITY_0, PARITY_1 or both). */
+static bool readers_open(unsigned parities)
 {
     fence_readers();
     bool open = false;
     pthread_mutex_lock(&registry_lock);
     for (reader_slot_t *slot = registry; slot && !open; slot = slot->next)
-        open = parity == 2 ? atomic_load(&slot->readers[0]) != 0 || atomic_load(&slot->readers[1]) != 0
-                           : atomic_load(&slot->readers[parity]) != 0;
+        for (unsigned parity = 0; parity < 2 && !open; parity++)
+            open = (parities >> parity & 1) && atomic_load(&slot->readers[parity]) != 0;
     pthread_mutex_unlock(&registry_lock);
     return open;
 }
@@ -178,7 +179,7 @@ unsigned long CWasixNetSystem_read_epoch(void)
 unsigned long CWasixNetSystem_read_try_advance(void)
 {
     unsigned long seen = atomic_load(&epoch);
-    if (readers_open((unsigned)((seen + 1) & 1)))
+    if (readers_open((seen + 1) & 1 ? PARITY_1 : PARITY_0))
         return seen;
     /* Only one advancer flips from `seen`: another that checked the same parity meanwhile fails
      * here and reports the epoch it finds (its check is as good as ours, the flip is done). */
@@ -202,7 +203,7 @@ static pthread_mutex_t queue_lock = PTHREAD_MUTEX_INITIALIZER;
 static retired_t *queue;        /* oldest first; NULL when empty */
 static size_t queue_count, queue_capacity, retires_since_advance;
 
-static bool no_reader_anywhere(void) { return !readers_open(2); }
+static bool no_reader_anywhere(void) { return !readers_open(EITHER_PARITY); }
 
 /* Moves the first `n` queued items to `out` (which the caller frees after releasing them): with
  * the queue lock held. */

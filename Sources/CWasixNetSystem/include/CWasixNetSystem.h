@@ -40,9 +40,9 @@ uint8_t CWasixNetSystem_socket_error_code(int error);
 
 /* Read sections (read_sections.c, which explains the scheme; ReadSection.swift, how it is used).
  * read_enter() counts the calling thread in as a reader and returns what read_exit() needs (on
- * the same thread); it never waits. read_epoch() is the number of grace-period steps so far; read_try_advance() takes
- * one more step if the readers it must outwait are gone (it never waits either) and returns the
- * epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is
+ * the same thread); it never waits. read_epoch() is the number of grace-period steps so far;
+ * read_try_advance() takes one more step if the readers it must outwait are gone (it never waits
+ * either) and returns the epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is
  * e + CWasixNetSystem_EPOCHS_TO_SAFETY. */
 enum { CWasixNetSystem_EPOCHS_TO_SAFETY = 3 };
 uintptr_t CWasixNetSystem_read_enter(void);

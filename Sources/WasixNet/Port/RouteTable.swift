@@ -377,7 +377,7 @@ public struct RouteTable {
         } else {
             if let reused = freeIndices6.popLast() { index = reused } else { index = nextIndex6; nextIndex6 += 1 }
         }
-        precondition(index < RouteRecords.maxIndex, "more records than an index can name")
+        precondition(index < indexLimit, "more records than an index can name")  // hasRecordIndex said so
         let chunk = RouteRecords.place(of: index).chunk
         let directorySlot = RouteRecords.directorySlot(header, Key.self, chunk)
         if RawAtomic.loadWord(directorySlot) == 0 {

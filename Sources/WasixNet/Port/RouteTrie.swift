@@ -44,14 +44,27 @@ enum RouteTrie<Key: RouteKey> {
     /// says nothing of the depth it sits at, so a leaf keeps it as the writer moves it up or down.
     @inline(__always)
     static func leafValue(_ element: RouteElement, _ prefix: Key, length: Int) -> UInt {
-        UInt(element.raw) &<< 1 | 1 | UInt(length &- 1) &<< 33 | tail(prefix, length: length) &<< 40
+        UInt(element.raw) &<< 1 | 1 | UInt(length &- 1) &<< leafLengthShift | tail(prefix, length: length) &<< leafTailShift
     }
 
-    /// The last 24 bits of the first `length` bits of `key` (1...128), right-aligned.
+    @inline(__always) static var leafLengthShift: UInt { 33 }
+    @inline(__always) static var leafTailShift: UInt { 40 }
+    @inline(__always) static var leafTailBits: Int { 24 }
+
+    /// The last `leafTailBits` of the first `length` bits of `key` (1...128), right-aligned.
     @inline(__always)
     static func tail(_ key: Key, length: Int) -> UInt {
-        UInt(truncatingIfNeeded: key &>> (Key.bitWidth &- length)) & 0xff_ffff
+        UInt(truncatingIfNeeded: key &>> (Key.bitWidth &- length)) & (1 &<< UInt(leafTailBits) &- 1)
     }
+
+    /// Whether a leaf of `length` in a slot of a node at `depth` is settled by its tail: the path
+    /// down to the slot matched the key's first 8 * (depth + 1) bits, the tail covers the rest.
+    @inline(__always)
+    static func tailSettles(length: Int, depth: Int) -> Bool { length <= 8 &* (depth &+ 1) &+ leafTailBits }
+
+    /// The tail a leaf's slot value holds.
+    @inline(__always)
+    static func leafTail(_ value: UInt) -> UInt { value &>> leafTailShift }
 
     /// The slot value of the leaf for record `element` (read from its record: the writer's).
     static func leafValue(_ element: RouteElement, header: UnsafeMutableRawPointer) -> UInt {
@@ -63,7 +76,7 @@ enum RouteTrie<Key: RouteKey> {
     static func leafElement(_ value: UInt) -> RouteElement { RouteElement(raw: UInt32(truncatingIfNeeded: value &>> 1)) }
 
     @inline(__always)
-    static func leafLength(_ value: UInt) -> Int { Int(truncatingIfNeeded: value &>> 33 & 0x7f) &+ 1 }
+    static func leafLength(_ value: UInt) -> Int { Int(truncatingIfNeeded: value &>> leafLengthShift & 0x7f) &+ 1 }
 
     /// What a lookup found: the longest prefix's element (raw 0: none) and the prefix's length.
     struct Match {
@@ -107,11 +120,9 @@ enum RouteTrie<Key: RouteKey> {
                 value = RawAtomic.loadWord(node.childSlot(node.childRank(byte)))
             }
             if value & 1 != 0 {
-                // The path matched the key's bits before 8 * (depth + 1): the leaf's tail may
-                // cover the rest.
                 let length = leafLength(value)
-                if length <= 8 &* depth &+ 32 {
-                    if tail(key, length: length) == value &>> 40 { return Match(element: leafElement(value), length: length) }
+                if tailSettles(length: length, depth: depth) {
+                    if tail(key, length: length) == leafTail(value) { return Match(element: leafElement(value), length: length) }
                     break
                 }
                 let record = RouteRecords.record(header, Key.self, leafElement(value).recordIndex)
