@@ -72,7 +72,7 @@ include examples/examples.mk
 include examples/wasm3-host/wasm3.mk
 include sanitize.mk
 
-.PHONY: build install deps demo test test-swift check-exports check-header check-readme test-abi test-udp-abi test-examples bench clean
+.PHONY: build install deps demo test test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-examples bench clean
 
 # System packages the tests and examples need; installed when missing and we are root.
 deps:
@@ -136,7 +136,7 @@ demo: deps install
 	@$(MAKE) --no-print-directory demo-runtime
 	@$(MAKE) --no-print-directory demo-wasm3
 
-test: deps test-swift check-exports check-header check-readme test-abi test-udp-abi test-examples examples-test examples-wasm3-test \
+test: deps test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-examples examples-test examples-wasm3-test \
     test-hostile
 	@skipped=""; \
 	for example in wasmtime-host wasm3-host; do \
@@ -214,6 +214,12 @@ test-udp-abi: deps install
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_TEST) Tests/abi/udp_abi_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_abi_test
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_abi_test
+
+# fork() beside a reading and a writing thread: each child frees what it retires and never hangs.
+test-fork: deps install
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_TEST) -pthread Tests/abi/fork_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/fork_test
+	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/fork_test
 
 # The examples, built as a user builds them (pkg-config) and run with no Swift toolchain in reach.
 test-examples: deps install

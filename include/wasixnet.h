@@ -357,7 +357,14 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *     loaded it registers the process for membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), and a
  *     write that checks for readers has the kernel run a memory barrier on the process's running
  *     threads, every eighth retirement or so. Where the kernel refuses (before Linux 4.14, or a
- *     seccomp filter), reads use atomic read-modify-writes instead, with the same guarantees.
+ *     seccomp filter), reads use atomic read-modify-writes instead, with the same guarantees; if
+ *     it refuses the barrier later, after accepting the registration, nothing written over is
+ *     freed from then on (memory grows, nothing is freed early).
+ *   - fork() may be called at any time, from any thread. The child, which has only the thread
+ *     that forked, reads every port and frees what its writes replace, whatever the parent's
+ *     other threads were doing at the fork; but a port that another thread was writing at that
+ *     instant stays locked in the child, as any mutex would, so a child writes only ports that
+ *     no other thread was writing, or ports of its own.
  *
  * §4.8 Memory [port.memory]
  * A port's memory follows its table. While its routes and own prefixes number at most 16 they

@@ -81,17 +81,26 @@ static bool asymmetric;
 extern int __cxa_thread_atexit_impl(void (*func)(void *), void *object, void *dso_symbol);
 extern void *__dso_handle;
 
-__attribute__((constructor)) static void choose_fences(void)
+static void before_fork(void);
+static void after_fork_in_parent(void);
+static void after_fork_in_child(void);
+
+__attribute__((constructor)) static void set_up(void)
 {
     asymmetric = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+    /* Unregistered by glibc if the library is unloaded. If it cannot register, a child of fork()
+     * may wait for its parent's other threads for ever (its retired memory then stays: a leak,
+     * never a use after free). */
+    pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
-/* The writer's half of the readers' fence, before it reads their counts. */
-static void fence_readers(void)
+/* The writer's half of the readers' fence, before it reads their counts: false if it could not be
+ * made (the kernel refused membarrier after accepting the registration: a seccomp filter added
+ * later, say), and then the counts prove nothing. */
+static bool fence_readers(void)
 {
     atomic_thread_fence(memory_order_seq_cst);
-    if (asymmetric)
-        syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+    return !asymmetric || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 static void release_slot(void *object)
@@ -160,7 +169,8 @@ enum { PARITY_0 = 1, PARITY_1 = 2, EITHER_PARITY = PARITY_0 | PARITY_1 };
 /* Whether any thread has a section open under one of `parities` (PARITY_0, PARITY_1 or both). */
 static bool readers_open(unsigned parities)
 {
-    fence_readers();
+    if (!fence_readers())
+        return true; /* unknown: taken as open, so nothing is freed early */
     bool open = false;
     pthread_mutex_lock(&registry_lock);
     for (reader_slot_t *slot = registry; slot && !open; slot = slot->next)
@@ -272,4 +282,52 @@ void CWasixNetSystem_reclaim_if_quiescent(void)
     pthread_mutex_unlock(&queue_lock);
     if (freed)
         release_all(freed, n);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* fork()                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+/* A child of fork() has one thread, the one that forked, but a copy of every other thread's slot:
+ * a slot whose thread was inside a read section at the fork would count a reader for ever (its
+ * thread never runs in the child to count itself out, nor exits to free it), and the child would
+ * then free nothing it retires. A lock another thread held at the fork would never be unlocked.
+ * So both locks are taken across the fork (queue before registry, the order a retire takes them
+ * in), and the child keeps only its own thread's slot. fork() is never called inside a read
+ * section (none calls out), so the forking thread's own counts are right as they are; the
+ * membarrier registration belongs to the address space, which the child copies (only exec resets
+ * it), so the child's readers and writers keep the same fences. */
+static void before_fork(void)
+{
+    pthread_mutex_lock(&queue_lock);
+    pthread_mutex_lock(&registry_lock);
+}
+
+static void after_fork_in_parent(void)
+{
+    pthread_mutex_unlock(&registry_lock);
+    pthread_mutex_unlock(&queue_lock);
+}
+
+static void after_fork_in_child(void)
+{
+    reader_slot_t *mine = own_slot;
+    reader_slot_t *slot = registry;
+    while (slot) {
+        reader_slot_t *next = slot->next;
+        if (slot != mine && slot != &shared_slot)
+            free(slot); /* its thread is not in this process: nothing else frees it */
+        slot = next;
+    }
+    /* The shared slot counts threads that had no slot of their own: none of them is here. */
+    atomic_store(&shared_slot.readers[0], 0);
+    atomic_store(&shared_slot.readers[1], 0);
+    shared_slot.next = NULL;
+    if (mine && mine != &shared_slot) {
+        mine->next = &shared_slot;
+        registry = mine;
+    } else {
+        registry = &shared_slot;
+    }
+    after_fork_in_parent();
 }
