@@ -47,7 +47,6 @@
 #include <linux/membarrier.h>
 #include <pthread.h>
 #include <stdlib.h>
-#include <stdatomic.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -58,7 +57,7 @@ enum { LINE = 128 };
 /* A thread's two counters (sections open under each parity), on a 128-byte line pair of their own
  * (adjacent-line prefetch pairs 64-byte lines): only the owning thread writes them. */
 typedef struct reader_slot {
-    _Alignas(LINE) _Atomic long readers[2];
+    _Alignas(LINE) long readers[2]; /* first: CWasixNetSystem_fast_counts points here */
     struct reader_slot *next; /* the registry's link, under registry_lock */
 } reader_slot_t;
 _Static_assert(sizeof(reader_slot_t) == LINE, "one slot a line pair");
@@ -72,7 +71,11 @@ static reader_slot_t *registry = &shared_slot;
  * glibc keeps for libraries loaded later), so that neither a read nor the library's dependencies
  * go through the dynamic loader's __tls_get_addr. */
 static __thread reader_slot_t *own_slot __attribute__((tls_model("initial-exec")));
-static _Atomic unsigned long epoch;
+/* The same slot's counts, for the inline half in CWasixNetSystem.h: set only when its thread may
+ * count with plain stores (asymmetric fences and a slot of its own), else NULL. */
+__thread long *CWasixNetSystem_fast_counts;
+/* Flips so far (read with the __atomic builtins, as the inline half in CWasixNetSystem.h does). */
+unsigned long CWasixNetSystem_epoch;
 /* Whether the process is registered for expedited membarrier: then a reader orders its count
  * before its loads with a compiler barrier only, and a writer makes every running thread execute
  * a full barrier (membarrier) before it reads the counts. Else readers pay a full fence. */
@@ -99,7 +102,7 @@ __attribute__((constructor)) static void set_up(void)
  * later, say), and then the counts prove nothing. */
 static bool fence_readers(void)
 {
-    atomic_thread_fence(memory_order_seq_cst);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return !asymmetric || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
@@ -113,8 +116,10 @@ static void release_slot(void *object)
             break;
         }
     pthread_mutex_unlock(&registry_lock);
-    if (own_slot == slot)
+    if (own_slot == slot) {
         own_slot = NULL;
+        CWasixNetSystem_fast_counts = NULL;
+    }
     free(slot);
 }
 
@@ -136,32 +141,28 @@ static reader_slot_t *register_thread(void)
     return slot;
 }
 
-uintptr_t CWasixNetSystem_read_enter(void)
+/* The half of read_enter that CWasixNetSystem.h does not inline: a thread's first section, and
+ * every section of a thread that counts with read-modify-writes (no membarrier, or no slot of its
+ * own: then the token has bit 1 set, and read_exit comes here too). */
+uintptr_t CWasixNetSystem_read_enter_slow(void)
 {
     reader_slot_t *slot = own_slot;
-    if (__builtin_expect(slot == NULL, 0))
+    if (slot == NULL) {
         slot = register_thread();
-    unsigned parity = (unsigned)(atomic_load_explicit(&epoch, memory_order_relaxed) & 1);
-    if (asymmetric && slot != &shared_slot) {
-        _Atomic long *count = &slot->readers[parity];
-        atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) + 1, memory_order_relaxed);
-        atomic_signal_fence(memory_order_seq_cst);
-    } else {
-        atomic_fetch_add(&slot->readers[parity], 1);
+        if (asymmetric && slot != &shared_slot) {
+            CWasixNetSystem_fast_counts = slot->readers;
+            return CWasixNetSystem_read_enter(); /* the inline half, now that it has a slot */
+        }
     }
-    return (uintptr_t)slot | parity;
+    unsigned long parity = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_RELAXED) & 1;
+    __atomic_fetch_add(&slot->readers[parity], 1, __ATOMIC_SEQ_CST);
+    return (uintptr_t)slot->readers | CWasixNetSystem_READ_TOKEN_SHARED | parity;
 }
 
-void CWasixNetSystem_read_exit(uintptr_t token)
+void CWasixNetSystem_read_exit_slow(uintptr_t token)
 {
-    reader_slot_t *slot = (reader_slot_t *)(token & ~(uintptr_t)1);
-    _Atomic long *count = &slot->readers[token & 1];
-    if (asymmetric && slot != &shared_slot) {
-        atomic_signal_fence(memory_order_seq_cst);
-        atomic_store_explicit(count, atomic_load_explicit(count, memory_order_relaxed) - 1, memory_order_release);
-    } else {
-        atomic_fetch_sub(count, 1);
-    }
+    long *counts = (long *)(token & ~(uintptr_t)(CWasixNetSystem_READ_TOKEN_SHARED | 1));
+    __atomic_fetch_sub(&counts[token & 1], 1, __ATOMIC_SEQ_CST);
 }
 
 enum { PARITY_0 = 1, PARITY_1 = 2, EITHER_PARITY = PARITY_0 | PARITY_1 };
@@ -175,26 +176,26 @@ static bool readers_open(unsigned parities)
     pthread_mutex_lock(&registry_lock);
     for (reader_slot_t *slot = registry; slot && !open; slot = slot->next)
         for (unsigned parity = 0; parity < 2 && !open; parity++)
-            open = (parities >> parity & 1) && atomic_load(&slot->readers[parity]) != 0;
+            open = (parities >> parity & 1) && __atomic_load_n(&slot->readers[parity], __ATOMIC_SEQ_CST) != 0;
     pthread_mutex_unlock(&registry_lock);
     return open;
 }
 
 unsigned long CWasixNetSystem_read_epoch(void)
 {
-    atomic_thread_fence(memory_order_seq_cst); /* the caller's unlink comes before this load */
-    return atomic_load(&epoch);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST); /* the caller's unlink comes before this load */
+    return __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
 }
 
 unsigned long CWasixNetSystem_read_try_advance(void)
 {
-    unsigned long seen = atomic_load(&epoch);
+    unsigned long seen = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
     if (readers_open((seen + 1) & 1 ? PARITY_1 : PARITY_0))
         return seen;
     /* Only one advancer flips from `seen`: another that checked the same parity meanwhile fails
      * here and reports the epoch it finds (its check is as good as ours, the flip is done). */
-    atomic_compare_exchange_strong(&epoch, &seen, seen + 1);
-    return atomic_load(&epoch);
+    __atomic_compare_exchange_n(&CWasixNetSystem_epoch, &seen, seen + 1, false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -245,7 +246,7 @@ static void release_all(retired_t *items, size_t n)
 bool CWasixNetSystem_retire(void *object, void (*release)(void *))
 {
     /* The caller's unlink (a release store) comes before the epoch read and the counter loads. */
-    atomic_thread_fence(memory_order_seq_cst);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     pthread_mutex_lock(&queue_lock);
     if (queue_count == queue_capacity) {
         size_t capacity = queue_capacity ? 2 * queue_capacity : 16;
@@ -257,8 +258,8 @@ bool CWasixNetSystem_retire(void *object, void (*release)(void *))
         queue = grown;
         queue_capacity = capacity;
     }
-    queue[queue_count++] = (retired_t){object, release, atomic_load(&epoch)};
-    unsigned long now = atomic_load(&epoch);
+    unsigned long now = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
+    queue[queue_count++] = (retired_t){object, release, now};
     if (++retires_since_advance >= RETIRES_PER_ADVANCE) {
         retires_since_advance = 0;
         now = CWasixNetSystem_read_try_advance();
@@ -275,7 +276,7 @@ bool CWasixNetSystem_retire(void *object, void (*release)(void *))
 
 void CWasixNetSystem_reclaim_if_quiescent(void)
 {
-    atomic_thread_fence(memory_order_seq_cst);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
     pthread_mutex_lock(&queue_lock);
     size_t n = queue_count;
     retired_t *freed = n && no_reader_anywhere() ? take_oldest(n) : NULL;
@@ -320,8 +321,8 @@ static void after_fork_in_child(void)
         slot = next;
     }
     /* The shared slot counts threads that had no slot of their own: none of them is here. */
-    atomic_store(&shared_slot.readers[0], 0);
-    atomic_store(&shared_slot.readers[1], 0);
+    __atomic_store_n(&shared_slot.readers[0], 0, __ATOMIC_SEQ_CST);
+    __atomic_store_n(&shared_slot.readers[1], 0, __ATOMIC_SEQ_CST);
     shared_slot.next = NULL;
     if (mine && mine != &shared_slot) {
         mine->next = &shared_slot;
