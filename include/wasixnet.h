@@ -355,11 +355,12 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *   - A read counts itself in and out on a count of its own thread's (128 bytes, made at the
  *     thread's first read, freed when it exits), with no locked instruction: when the library is
  *     loaded it registers the process for membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), and a
- *     write that checks for readers has the kernel run a memory barrier on the process's running
- *     threads, every eighth retirement or so. Where the kernel refuses (before Linux 4.14, or a
- *     seccomp filter), reads use atomic read-modify-writes instead, with the same guarantees; if
- *     it refuses the barrier later, after accepting the registration, nothing written over is
- *     freed from then on (memory grows, nothing is freed early).
+ *     write that checks for readers (every eighth retirement or so) has the kernel run a memory
+ *     barrier on the process's running threads, if a thread other than its own has read a port.
+ *     Where the kernel refuses (before Linux 4.14, or a seccomp filter), reads use atomic
+ *     read-modify-writes instead, with the same guarantees; if it refuses the barrier later,
+ *     after accepting the registration, nothing written over is freed from then on (memory
+ *     grows, nothing is freed early).
  *   - fork() may be called at any time, from any thread. The child, which has only the thread
  *     that forked, reads every port and frees what its writes replace, whatever the parent's
  *     other threads were doing at the fork; but a port that another thread was writing at that
