@@ -355,8 +355,9 @@ WASIXNET_STATIC_ASSERT(offsetof(wasixnet_route_t, expires_at) == 160, "route.exp
  *   - A read counts itself in and out on a count of its own thread's (128 bytes, made at the
  *     thread's first read, freed when it exits), with no locked instruction: when the library is
  *     loaded it registers the process for membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), and a
- *     write that checks for readers (every eighth retirement or so) has the kernel run a memory
- *     barrier on the process's running threads, if a thread other than its own has read a port.
+ *     write that checks for readers has the kernel run a memory barrier on the process's running
+ *     threads if a thread other than its own has read a port (then every 64th write that
+ *     replaced something checks; else every 8th, with no system call).
  *     Where the kernel refuses (before Linux 4.14, or a seccomp filter), reads use atomic
  *     read-modify-writes instead, with the same guarantees; if it refuses the barrier later,
  *     after accepting the registration, nothing written over is freed from then on (memory

@@ -29,8 +29,8 @@
  * readers on one port from 104-111 to 139-156 M lookups/s (make bench, issue 11). When the kernel
  * refuses the registration (older than 4.14, or a seccomp filter), readers use sequentially
  * consistent read-modify-writes instead, as writers always may. A writer's check therefore costs
- * a system call that interrupts the process's running threads: it comes every
- * RETIRES_PER_ADVANCE-th retire, not every write.
+ * a system call that interrupts the process's running threads (when another thread reads): it
+ * comes every RETIRES_PER_COSTLY_ADVANCE-th retire, not every write.
  *
  * A slot is made on a thread's first read section and freed when the thread exits (a C++-style
  * thread-local destructor, which also keeps the library mapped past a dlclose until every thread
@@ -40,8 +40,8 @@
  * What writers unlink waits in one process-wide queue, not one per port: a port that goes quiet
  * after its set-up would otherwise keep its last few retired tables until its next write, which
  * for thousands of idle guests is most of their memory. Any writer's retire advances the epoch
- * (every RETIRES_PER_ADVANCE-th retire) and frees what is old enough, whichever port it came
- * from; freeing a port empties the queue when no read section is open anywhere, so the library
+ * (every RETIRES_PER_CHEAP_ADVANCE-th or RETIRES_PER_COSTLY_ADVANCE-th retire) and frees what is
+ * old enough, whichever port it came from; freeing a port empties the queue when no read section is open anywhere, so the library
  * keeps nothing but the threads' slots once its last port is gone. */
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
@@ -67,6 +67,8 @@ _Static_assert(sizeof(reader_slot_t) == LINE, "one slot a line pair");
 static reader_slot_t shared_slot;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 static reader_slot_t *registry = &shared_slot;
+/* Slots in the registry besides the shared one (changed under registry_lock). */
+static size_t slots_registered;
 /* Initial-exec: an offset from the thread pointer, fixed at load (8 bytes of the static TLS that
  * glibc keeps for libraries loaded later), so that neither a read nor the library's dependencies
  * go through the dynamic loader's __tls_get_addr. */
@@ -125,6 +127,7 @@ static void release_slot(void *object)
     for (reader_slot_t **link = &registry; *link; link = &(*link)->next)
         if (*link == slot) {
             *link = slot->next;
+            __atomic_store_n(&slots_registered, slots_registered - 1, __ATOMIC_RELAXED);
             break;
         }
     pthread_mutex_unlock(&registry_lock);
@@ -148,6 +151,7 @@ static reader_slot_t *register_thread(void)
     pthread_mutex_lock(&registry_lock);
     slot->next = registry;
     registry = slot;
+    __atomic_store_n(&slots_registered, slots_registered + 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&registry_lock);
     own_slot = slot;
     return slot;
@@ -212,7 +216,15 @@ unsigned long CWasixNetSystem_read_try_advance(void)
 /* The retire queue                                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-enum { RETIRES_PER_ADVANCE = 8, EPOCHS_TO_SAFETY = CWasixNetSystem_EPOCHS_TO_SAFETY };
+/* How often a retire tries to advance the epoch: every 8th when the try is cheap (no other thread
+ * reads, so fence_readers makes no system call), every 64th when it costs a membarrier, which
+ * interrupts the threads that are reading. With 8 there too, a writer beside two threads reading
+ * its port (a typical guest's, make bench's reader figures) managed 0.33 M adds and removes a
+ * second against 0.97 M/s now, and the readers 0.59-0.60 of their rate alone against 0.61; the
+ * price is retired memory waiting longer in a process where several threads read, up to some
+ * 200 blocks. A process that reads and writes on one thread keeps the short wait, and with it
+ * the port memory figures. */
+enum { RETIRES_PER_CHEAP_ADVANCE = 8, RETIRES_PER_COSTLY_ADVANCE = 64, EPOCHS_TO_SAFETY = CWasixNetSystem_EPOCHS_TO_SAFETY };
 
 typedef struct retired {
     void *object;
@@ -270,7 +282,9 @@ bool CWasixNetSystem_retire(void *object, void (*release)(void *))
     }
     unsigned long now = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
     queue[queue_count++] = (retired_t){object, release, now};
-    if (++retires_since_advance >= RETIRES_PER_ADVANCE) {
+    /* Read without the registry lock: a stale count only moves one advance earlier or later. */
+    bool costly = asymmetric && __atomic_load_n(&slots_registered, __ATOMIC_RELAXED) > (own_slot ? 1 : 0);
+    if (++retires_since_advance >= (costly ? RETIRES_PER_COSTLY_ADVANCE : RETIRES_PER_CHEAP_ADVANCE)) {
         retires_since_advance = 0;
         now = CWasixNetSystem_read_try_advance();
     }
@@ -337,8 +351,10 @@ static void after_fork_in_child(void)
     if (mine && mine != &shared_slot) {
         mine->next = &shared_slot;
         registry = mine;
+        slots_registered = 1;
     } else {
         registry = &shared_slot;
+        slots_registered = 0;
     }
     after_fork_in_parent();
 }
