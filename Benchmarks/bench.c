@@ -8,7 +8,8 @@
  *      the scan's array entry). Every looked-up answer in a sample is checked against the scan.
  *      Beside each table, issue 11's baseline: a one-bit C trie built from the same prefixes and
  *      looked up with the same destinations (checked against the scan too): lookup ns, the paired
- *      ratio library/trie, and bytes per route against the trie's node array.
+ *      ratio library/trie, and bytes per route against the trie's node array. At 1M IPv4 routes,
+ *      an ideal C lookup (ideal_lookup.h) in the same paired rounds: the floor under that ratio.
  *   2. wasixnet_guest_port_route_add calls per second from a fake wasix-libc guest memory, against
  *      the host-typed wasixnet_port_route_add.
  *   3. Readers in parallel on one port (a typical guest's, and the 1k-route table): lookups per
@@ -49,6 +50,7 @@
 
 #include <wasixnet.h>
 
+#include "ideal_lookup.h"
 #include "timing.h"
 
 /* libcnoop.so: the call-overhead baseline. */
@@ -896,11 +898,63 @@ typedef struct table_targets {
     target_t versus_trie, bytes_versus_trie; /* issue 11: lookup ratio library/trie; library bytes per route */
 } table_targets_t;
 
+/* The floor under issue 11's lookup targets (Benchmarks/ideal_lookup.h): an ideal C lookup of the
+ * same IPv4 prefixes, checked against the scan's `answers`, timed against the same trie in the
+ * same paired rounds as the library. */
+typedef struct ideal_ctx {
+    const ideal4_t *table;
+    const wasixnet_addr_t *dest;
+    size_t dest_mask;
+} ideal_ctx_t;
+
+/* lookup_batch's loop with the ideal lookup called in place of the library's: each timed loop calls
+ * its function directly (through a pointer, the call would cost both sides more than the floor). */
+static void ideal_batch(void *ctx, size_t first, size_t count)
+{
+    const ideal_ctx_t *c = ctx;
+    wasixnet_route_t out;
+    uint64_t acc = 0;
+    for (size_t i = first; i < first + count; i++)
+        acc += ideal4_lookup(c->table, &c->dest[i & c->dest_mask], &out);
+    sink += acc;
+}
+
+static void bench_ideal_floor(const dataset_t *d, const size_t *answers, size_t sampled, trie_ctx_t *trie)
+{
+    ideal4_prefix_t *prefixes = xcalloc(d->n, sizeof *prefixes);
+    for (size_t i = 0; i < d->n; i++)
+        prefixes[i] = (ideal4_prefix_t){(uint32_t)(d->prefixes[i].hi >> 32), d->prefixes[i].len};
+    uint64_t t0 = now_ns();
+    ideal4_t table = ideal4_build(prefixes, d->n);
+    double build_seconds = (double)(now_ns() - t0) / 1e9;
+    free(prefixes);
+    for (size_t i = 0; i < sampled; i++) {
+        wasixnet_route_t out;
+        int want = answers[i] == NO_MATCH ? -1 : d->prefixes[answers[i]].len;
+        int got = ideal4_lookup(&table, &d->dest[i], &out) == WASIXNET_ESUCCESS ? out.cidr.u.inet4.prefix : -1;
+        if (got != want) {
+            fprintf(stderr, "MISMATCH: %s ideal C lookup #%zu: /%d, linear scan /%d\n", d->label, i, got, want);
+            exit(1);
+        }
+    }
+    ideal_ctx_t ideal = {&table, d->dest, DEST_COUNT - 1};
+    paired_t p = paired_ns_per_op(ideal_batch, &ideal, trie4_batch, trie, VERSUS_ROUNDS, VERSUS_BATCHES,
+                                  VERSUS_BATCH);
+    char what[64];
+    snprintf(what, sizeof what, "%s ideal C lookup vs one-bit trie", d->label);
+    add_paired_row(what, UNIT_NS, p.figure_ns, p.baseline_ns, "one-bit C trie", p.ratio, NO_TARGET);
+    add_note("note: %s ideal C lookup (Benchmarks/ideal_lookup.h: built once in %.2f s, %.1f MB, %zu lookups "
+             "match the scan): what a call answering a wasixnet_route_t reaches at best here\n", d->label, build_seconds,
+             (double)((1 << 16) * sizeof(uint64_t) + table.used * sizeof(uint16_t)) / 1e6, sampled);
+    ideal4_free(&table);
+}
+
 /* The one-bit trie beside the library's table on `port`: the trie is built from the same prefixes,
  * checked against the scan's `answers`, then both are timed on the same destinations in paired
- * rounds. `bytes_per_route` is the library's RSS growth per route, set beside the trie's array. */
+ * rounds. `bytes_per_route` is the library's RSS growth per route, set beside the trie's array.
+ * With `ideal_floor` (IPv4 only), the ideal C lookup is timed against the same trie too. */
 static void bench_versus_trie(wasixnet_port_t *port, const dataset_t *d, const size_t *answers, size_t sampled,
-                              double bytes_per_route, table_targets_t targets)
+                              double bytes_per_route, table_targets_t targets, bool ideal_floor)
 {
     char what[64];
     double build_seconds;
@@ -922,12 +976,14 @@ static void bench_versus_trie(wasixnet_port_t *port, const dataset_t *d, const s
     add_note("note: %s one-bit trie: %zu nodes of %zu B (its bytes per route: the node array only, not the "
              "prefixes it indexes), built at %.2f M inserts/s\n", d->label, trie.count, sizeof *trie.nodes,
              (double)d->n / build_seconds / 1e6);
+    if (ideal_floor && v4)
+        bench_ideal_floor(d, answers, sampled, &baseline);
     free(trie.nodes);
 }
 
 /* Everything about one route table size. With `default_clock`, the lookups are measured again on
  * a port with the library's own clock (CLOCK_REALTIME), against the fixed-clock figure. */
-static void bench_table(const dataset_t *d, table_targets_t targets, bool default_clock)
+static void bench_table(const dataset_t *d, table_targets_t targets, bool default_clock, bool ideal_floor)
 {
     char what[64];
     size_t n = d->n;
@@ -977,7 +1033,7 @@ static void bench_table(const dataset_t *d, table_targets_t targets, bool defaul
     snprintf(what, sizeof what, "%s bytes per route (RSS growth)", d->label);
     add_row(what, UNIT_BYTES, bytes_per_route, (double)d->family->scan_entry_size, "C scan array entry",
             targets.bytes_per_route);
-    bench_versus_trie(port, d, answers, sampled, bytes_per_route, targets);
+    bench_versus_trie(port, d, answers, sampled, bytes_per_route, targets, ideal_floor);
     wasixnet_port_free(port);
 
     if (default_clock) {
@@ -1731,17 +1787,17 @@ int main(void)
         dataset_t small = dataset_new(&IPV4, 1000, "1k", 1);
         warm_up(&small);
         if (tables)
-            bench_table(&small, ipv4_1k, false);
+            bench_table(&small, ipv4_1k, false, false);
         if (tables) {
             dataset_t medium = dataset_new(&IPV4, 100000, "100k", 2); /* kept for the guest adds */
-            bench_table(&medium, untargeted, true);
+            bench_table(&medium, untargeted, true, false);
 
             dataset_t large = dataset_new(&IPV4, 1000000, "1M", 3);
-            bench_table(&large, ipv4_1m, false);
+            bench_table(&large, ipv4_1m, false, true);
             dataset_free(&large);
 
             dataset_t v6 = dataset_new(&IPV6, 100000, "100k", 4);
-            bench_table(&v6, ipv6_100k, false);
+            bench_table(&v6, ipv6_100k, false, false);
             dataset_free(&v6);
 
             if (all) {
