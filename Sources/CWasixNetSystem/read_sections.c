@@ -99,24 +99,28 @@ __attribute__((constructor)) static void set_up(void)
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
-/* The writer's half of the readers' fence, before it reads their counts (with the registry lock
- * held): false if it could not be made (the kernel refused membarrier after accepting the
- * registration: a seccomp filter added later, say), and then the counts prove nothing.
+/* The writer's half of the readers' fence, before it reads their counts: false if it could not be
+ * made (the kernel refused membarrier after accepting the registration: a seccomp filter added
+ * later, say), and then the counts prove nothing.
  * The system call is needed only for other threads that count with plain stores: the calling
  * thread's own counts are in its program order, the shared slot's are read-modify-writes, and a
- * thread that registers after this check takes the registry lock first, so its reads come after
- * everything the caller unlinked. A process with one thread that reads and writes (a runtime
- * setting up its guests' ports, say) then makes no system call at all: without it, route adds
- * on one thread went from 2.7-4.4 to 5.0-5.3 M/s at 1,000 IPv4 routes and from 4.0 to 4.7-5.1 M/s
- * at 100,000 IPv6 routes (make bench, 2 alternating runs). */
+ * thread that registers after the check below takes the registry lock after it, so its reads come
+ * after everything the caller unlinked. A process with one thread that reads and writes (a
+ * runtime setting up its guests' ports, say) then makes no system call at all: without it, route
+ * adds on one thread went from 2.7-4.4 to 5.0-5.3 M/s at 1,000 IPv4 routes and from 4.0 to
+ * 4.7-5.1 M/s at 100,000 IPv6 routes (make bench, 2 alternating runs). The call is made outside
+ * the lock, which a thread's first read section takes to register: that read waits for a check
+ * of the registry, never for a system call. */
 static bool fence_readers(void)
 {
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!asymmetric)
         return true;
     bool others = false;
+    pthread_mutex_lock(&registry_lock);
     for (reader_slot_t *slot = registry; slot && !others; slot = slot->next)
         others = slot != own_slot && slot != &shared_slot;
+    pthread_mutex_unlock(&registry_lock);
     return !others || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
@@ -186,8 +190,10 @@ enum { PARITY_0 = 1, PARITY_1 = 2, EITHER_PARITY = PARITY_0 | PARITY_1 };
 /* Whether any thread has a section open under one of `parities` (PARITY_0, PARITY_1 or both). */
 static bool readers_open(unsigned parities)
 {
+    if (!fence_readers())
+        return true; /* unknown: taken as open, so nothing is freed early */
+    bool open = false;
     pthread_mutex_lock(&registry_lock);
-    bool open = !fence_readers(); /* unknown: taken as open, so nothing is freed early */
     for (reader_slot_t *slot = registry; slot && !open; slot = slot->next)
         for (unsigned parity = 0; parity < 2 && !open; parity++)
             open = (parities >> parity & 1) && __atomic_load_n(&slot->readers[parity], __ATOMIC_SEQ_CST) != 0;
