@@ -72,7 +72,7 @@ include examples/examples.mk
 include examples/wasm3-host/wasm3.mk
 include sanitize.mk
 
-.PHONY: build install deps demo test test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-examples bench clean
+.PHONY: build install deps demo test test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-family-limit test-examples bench clean
 
 # System packages the tests and examples need; installed when missing and we are root.
 deps:
@@ -136,7 +136,7 @@ demo: deps install
 	@$(MAKE) --no-print-directory demo-runtime
 	@$(MAKE) --no-print-directory demo-wasm3
 
-test: deps test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-examples examples-test examples-wasm3-test \
+test: deps test-swift check-exports check-header check-readme test-abi test-udp-abi test-fork test-family-limit test-examples examples-test examples-wasm3-test \
     test-hostile
 	@skipped=""; \
 	for example in wasmtime-host wasm3-host; do \
@@ -220,6 +220,12 @@ test-fork: deps install
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_TEST) -pthread Tests/abi/fork_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/fork_test
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/fork_test
+
+# A family full to its 16,777,215 entries: ENOMEM, nothing changed (about 350 MB, 5 s).
+test-family-limit: deps install
+	@mkdir -p $(OUT)
+	$(CC) $(CFLAGS_TEST) Tests/abi/family_limit_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/family_limit_test
+	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/family_limit_test
 
 # The examples, built as a user builds them (pkg-config) and run with no Swift toolchain in reach.
 test-examples: deps install

@@ -10,16 +10,7 @@
 #include <string.h>
 #include <wasixnet.h>
 
-static int checks;
-
-#define CHECK(cond)                                                                  \
-    do {                                                                             \
-        checks++;                                                                    \
-        if (!(cond)) {                                                               \
-            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-            exit(1);                                                                 \
-        }                                                                            \
-    } while (0)
+#include "checks.h"
 
 #define CHECK_STATUS(call, expected)                                                              \
     do {                                                                                          \
