@@ -41,8 +41,9 @@
  * after its set-up would otherwise keep its last few retired tables until its next write, which
  * for thousands of idle guests is most of their memory. Any writer's retire advances the epoch
  * (every RETIRES_PER_CHEAP_ADVANCE-th or RETIRES_PER_COSTLY_ADVANCE-th retire) and frees what is
- * old enough, whichever port it came from; freeing a port empties the queue when no read section is open anywhere, so the library
- * keeps nothing but the threads' slots once its last port is gone. */
+ * old enough, whichever port it came from; freeing a port empties the queue when no read section
+ * is open anywhere, so the library keeps nothing but the threads' slots once its last port is
+ * gone. */
 #define _GNU_SOURCE
 #include <linux/membarrier.h>
 #include <pthread.h>
@@ -230,7 +231,11 @@ unsigned long CWasixNetSystem_read_try_advance(void)
  * price is retired memory waiting longer in a process where several threads read, up to some
  * 200 blocks. A process that reads and writes on one thread keeps the short wait, and with it
  * the port memory figures. */
-enum { RETIRES_PER_CHEAP_ADVANCE = 8, RETIRES_PER_COSTLY_ADVANCE = 64, EPOCHS_TO_SAFETY = CWasixNetSystem_EPOCHS_TO_SAFETY };
+enum {
+    RETIRES_PER_CHEAP_ADVANCE = 8,
+    RETIRES_PER_COSTLY_ADVANCE = 64,
+    EPOCHS_TO_SAFETY = CWasixNetSystem_EPOCHS_TO_SAFETY,
+};
 
 typedef struct retired {
     void *object;

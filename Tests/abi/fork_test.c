@@ -9,7 +9,8 @@
  * open: a child that still counted the parent's reader (a thread it does not have) would free
  * nothing and grow by the megabytes it retired (20 MB, in 14 and in 19 children of 24 in two
  * runs before read_sections.c handled fork); a child forked while the writer held the retire
- * queue's lock would hang at its first write. Both fail here: the growth against a bound, the hang against a time limit.
+ * queue's lock would hang at its first write. Both fail here: the growth against a bound, the
+ * hang against a time limit.
  *
  * Built through pkg-config and run on the installed library (make test-fork). */
 #define _GNU_SOURCE

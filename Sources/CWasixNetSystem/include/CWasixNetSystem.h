@@ -4,7 +4,8 @@
  * cannot see of the Linux socket API: `struct mmsghdr` with sendmmsg / recvmmsg (they need
  * _GNU_SOURCE), the cmsg macros and the UDP GSO option.
  * Thin and dumb, as swift-nio's CNIOLinux: no logic lives here, only declarations Swift can
- * call, and the read sections' few inline lines (below, with why). The symbols carry no `wasixnet_` prefix, so the version script keeps them local. */
+ * call, and the read sections' few inline lines (below, with why). The symbols carry no
+ * `wasixnet_` prefix, so the version script keeps them local. */
 #ifndef CWASIXNET_SYSTEM_H
 #define CWASIXNET_SYSTEM_H
 
