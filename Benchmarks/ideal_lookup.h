@@ -1,7 +1,7 @@
 /* Benchmarks/ideal_lookup.h: the fastest IPv4 lookup we know how to write in C for bench.c's big
  * table, behind a call of wasixnet_port_route_lookup's shape: a floor beside issue 11's target of
  * 0.15 of the one-bit trie at a million routes, measured in the same paired rounds as the library.
- * In make bench it comes to 0.23-0.25 of the trie (6 runs), the library to 0.34-0.37.
+ * In make bench it came to 0.225-0.25 of the trie over 11 runs, the library to 0.32-0.38.
  *
  * What makes it ideal, and so not a design for the library: it is built once from a sorted copy
  * (no adds, no removes, no readers racing a writer, no read section), keeps only what the bench's
