@@ -100,6 +100,13 @@ __attribute__((constructor)) static void set_up(void)
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
 }
 
+/* Whether a thread other than the caller has a slot of its own, and so may count with plain
+ * stores (exact under registry_lock; without it, a hint). */
+static bool other_threads_registered(void)
+{
+    return __atomic_load_n(&slots_registered, __ATOMIC_RELAXED) > (own_slot ? 1u : 0u);
+}
+
 /* The writer's half of the readers' fence, before it reads their counts: false if it could not be
  * made (the kernel refused membarrier after accepting the registration: a seccomp filter added
  * later, say), and then the counts prove nothing.
@@ -117,10 +124,8 @@ static bool fence_readers(void)
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     if (!asymmetric)
         return true;
-    bool others = false;
     pthread_mutex_lock(&registry_lock);
-    for (reader_slot_t *slot = registry; slot && !others; slot = slot->next)
-        others = slot != own_slot && slot != &shared_slot;
+    bool others = other_threads_registered();
     pthread_mutex_unlock(&registry_lock);
     return !others || syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
@@ -177,12 +182,12 @@ uintptr_t CWasixNetSystem_read_enter_slow(void)
     }
     unsigned long parity = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_RELAXED) & 1;
     __atomic_fetch_add(&slot->readers[parity], 1, __ATOMIC_SEQ_CST);
-    return (uintptr_t)slot->readers | CWasixNetSystem_READ_TOKEN_SHARED | parity;
+    return (uintptr_t)slot->readers | CWasixNetSystem_READ_TOKEN_ATOMIC | parity;
 }
 
 void CWasixNetSystem_read_exit_slow(uintptr_t token)
 {
-    long *counts = (long *)(token & ~(uintptr_t)(CWasixNetSystem_READ_TOKEN_SHARED | 1));
+    long *counts = (long *)(token & ~(uintptr_t)(CWasixNetSystem_READ_TOKEN_ATOMIC | 1));
     __atomic_fetch_sub(&counts[token & 1], 1, __ATOMIC_SEQ_CST);
 }
 
@@ -293,8 +298,8 @@ bool CWasixNetSystem_retire(void *object, void (*release)(void *))
     }
     unsigned long now = __atomic_load_n(&CWasixNetSystem_epoch, __ATOMIC_SEQ_CST);
     queue[queue_count++] = (retired_t){object, release, now};
-    /* Read without the registry lock: a stale count only moves one advance earlier or later. */
-    bool costly = asymmetric && __atomic_load_n(&slots_registered, __ATOMIC_RELAXED) > (own_slot ? 1 : 0);
+    /* Without the registry lock: a stale answer only moves one advance earlier or later. */
+    bool costly = asymmetric && other_threads_registered();
     if (++retires_since_advance >= (costly ? RETIRES_PER_COSTLY_ADVANCE : RETIRES_PER_CHEAP_ADVANCE)) {
         retires_since_advance = 0;
         now = CWasixNetSystem_read_try_advance();

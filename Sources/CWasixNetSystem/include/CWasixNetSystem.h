@@ -43,9 +43,9 @@ uint8_t CWasixNetSystem_socket_error_code(int error);
  * read_enter() counts the calling thread in as a reader and returns what read_exit() needs (on
  * the same thread); it never waits. read_epoch() is the number of grace-period steps so far;
  * read_try_advance() takes one more step if the readers it must outwait are gone (it never waits
- * either) and returns the epoch after. Memory unlinked before read_epoch() returned e may be freed once the epoch is
- * e + CWasixNetSystem_EPOCHS_TO_SAFETY. */
-enum { CWasixNetSystem_EPOCHS_TO_SAFETY = 3, CWasixNetSystem_READ_TOKEN_SHARED = 2 };
+ * either) and returns the epoch after. Memory unlinked before read_epoch() returned e may be
+ * freed once the epoch is e + CWasixNetSystem_EPOCHS_TO_SAFETY. */
+enum { CWasixNetSystem_EPOCHS_TO_SAFETY = 3, CWasixNetSystem_READ_TOKEN_ATOMIC = 2 };
 uintptr_t CWasixNetSystem_read_enter_slow(void);
 void CWasixNetSystem_read_exit_slow(uintptr_t token);
 /* The calling thread's two section counts, when it counts with plain stores (read_sections.c),
@@ -71,7 +71,7 @@ static inline uintptr_t CWasixNetSystem_read_enter(void) {
 }
 
 static inline void CWasixNetSystem_read_exit(uintptr_t token) {
-    if (__builtin_expect(token & CWasixNetSystem_READ_TOKEN_SHARED, 0)) {
+    if (__builtin_expect(token & CWasixNetSystem_READ_TOKEN_ATOMIC, 0)) {
         CWasixNetSystem_read_exit_slow(token);
         return;
     }
