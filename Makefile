@@ -215,7 +215,8 @@ test-udp-abi: deps install
 	$(CC) $(CFLAGS_TEST) Tests/abi/udp_abi_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/udp_abi_test
 	env -i LD_LIBRARY_PATH=$(LIBDIR) $(OUT)/udp_abi_test
 
-# fork() beside a reading and a writing thread: each child frees what it retires and never hangs.
+# fork() beside a reading and a writing thread: each child frees what it retires and never hangs;
+# and a seccomp filter refusing membarrier: a writer frees nothing.
 test-fork: deps install
 	@mkdir -p $(OUT)
 	$(CC) $(CFLAGS_TEST) -pthread Tests/abi/fork_test.c $$($(PKG) --cflags --libs wasixnet) -o $(OUT)/fork_test

@@ -1,4 +1,6 @@
 /* fork() in a process that uses the library from several threads: a child must go on working.
+ * And first, in a child of its own, a process whose seccomp filter refuses membarrier after the
+ * library registered for it: a writer must then free nothing (`refused_barrier_child`).
  *
  * The parent keeps one thread looking routes up on one port without pause (so it is nearly always
  * inside a read section) and another adding and removing a route on a second port (so the retire
@@ -14,14 +16,23 @@
  *
  * Built through pkg-config and run on the installed library (make test-fork). */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/membarrier.h>
+#include <linux/seccomp.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,8 +173,116 @@ static void child(wasixnet_port_t *parents)
     _exit(0);
 }
 
+/* A process whose seccomp filter refuses membarrier after the library registered for it (the
+ * header's [port.concurrency]: nothing written over is freed from then on, and nothing early).
+ * Run in a child of its own, since a filter cannot be taken off. A writer that ignored the refusal
+ * would trust counts no barrier ordered and free as usual: the child would not grow. Exit status
+ * 0 when it grew by what it retired and every lookup still answered, 1 when not, SKIPPED_STATUS
+ * when the kernel has no private expedited membarrier or refuses the filter. */
+enum { SKIPPED_STATUS = 77 };
+static atomic_bool registered;
+
+static void *register_and_wait(void *arg)
+{
+    wasixnet_port_t *port = arg;
+    wasixnet_addr_t destination;
+    memset(&destination, 0, sizeof destination);
+    destination.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    wasixnet_route_t route;
+    wasixnet_port_route_lookup(port, &destination, &route, NULL); /* this thread now has a slot */
+    atomic_store(&registered, true);
+    while (!atomic_load(&stop))
+        sched_yield();
+    return NULL;
+}
+
+static bool refuse_membarrier(void)
+{
+#if defined(__x86_64__)
+    const uint32_t arch = AUDIT_ARCH_X86_64;
+#elif defined(__aarch64__)
+    const uint32_t arch = AUDIT_ARCH_AARCH64;
+#else
+    return false;
+#endif
+    struct sock_filter filter[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, arch, 1, 0),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+        BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_membarrier, 0, 1),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    };
+    struct sock_fprog program = {sizeof filter / sizeof *filter, filter};
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+           syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &program) == 0;
+}
+
+static void refused_barrier_child(void)
+{
+    alarm(CHILD_SECONDS);
+    long supported = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+    if (supported < 0 || !(supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) || !refuse_membarrier())
+        _exit(SKIPPED_STATUS);
+    wasixnet_port_t *port = new_port();
+    add(port, cidr4(172, 16, 2, 24));
+    pthread_t other; /* another thread with a slot: a writer's check now asks for the barrier */
+    pthread_create(&other, NULL, register_and_wait, port);
+    while (!atomic_load(&registered))
+        sched_yield();
+    long before = allocated_bytes();
+    for (int i = 0; i < CHILD_WRITES; i++) {
+        add(port, cidr4(172, 16, 1, 24));
+        remove_route(port, cidr4(172, 16, 1, 0));
+    }
+    long grown = allocated_bytes() - before;
+    wasixnet_addr_t kept;
+    memset(&kept, 0, sizeof kept);
+    kept.tag = WASIXNET_ADDRESS_FAMILY_INET4;
+    memcpy(kept.u.inet4, (uint8_t[]){172, 16, 2, 9}, 4);
+    wasixnet_route_t route;
+    bool answers = wasixnet_port_route_lookup(port, &kept, &route, NULL) == WASIXNET_ESUCCESS &&
+                   route.cidr.u.inet4.prefix == 24;
+    atomic_store(&stop, true);
+    pthread_join(other, NULL);
+    if (!answers || grown < 64 * GROWTH_LIMIT) {
+        fprintf(stderr, "fork_test: with membarrier refused, a child grew by %ld bytes over %d writes (expected "
+                "more than %ld: nothing freed), lookups %s\n", grown, 2 * CHILD_WRITES, 64 * GROWTH_LIMIT,
+                answers ? "right" : "wrong");
+        _exit(1);
+    }
+    _exit(0);
+}
+
+/* The refused-barrier child's verdict: 0 passed, 1 failed, and a note when it could not run. */
+static int run_refused_barrier_child(void)
+{
+    pid_t pid = fork();
+    if (pid == 0)
+        refused_barrier_child();
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+        perror("fork_test: refused-barrier child");
+        return 1;
+    }
+    if (WIFEXITED(status) && WEXITSTATUS(status) == SKIPPED_STATUS) {
+        printf("fork_test: SKIPPED the refused-membarrier child (no private expedited membarrier, or no seccomp)\n");
+        return 0;
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "fork_test: the refused-membarrier child failed (status %#x)\n", status);
+        return 1;
+    }
+    printf("fork_test: with membarrier refused after registration, a writer freed nothing and lookups held\n");
+    return 0;
+}
+
 int main(void)
 {
+    if (run_refused_barrier_child())
+        return 1;
+
     wasixnet_port_t *looked_up = new_port(), *written = new_port();
     for (int i = 0; i < 256; i++)
         add(looked_up, cidr4(10, (uint8_t)i, 0, 16));
